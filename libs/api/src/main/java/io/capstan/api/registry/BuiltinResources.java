@@ -109,7 +109,7 @@ public final class BuiltinResources {
                                      List<String> shortNames, List<String> categories, Set<String> subresources,
                                      Class<?> model) {
         return new ResourceType(group, version, kind, plural, kind.toLowerCase(), scope, shortNames, categories,
-                subresources, model, version);
+                subresources, model, version, null);
     }
 
     private static void istio(List<ResourceType> all, String group, String kind, String plural, List<String> shortNames,

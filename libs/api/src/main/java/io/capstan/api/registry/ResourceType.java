@@ -12,6 +12,8 @@ import java.util.Set;
  * @param modelClass the fabric8 model class for built-in kinds, or null for custom resources
  * @param subresources served subresources, for example "status", "scale", "binding", "log"
  * @param storageVersion the version objects are stored in (equal to {@code version} for most)
+ * @param crdVersion the CustomResourceDefinition's {@code spec.versions[]} entry for custom
+ *                   resources (schema.openAPIV3Schema, subresources, additionalPrinterColumns), or null
  */
 public record ResourceType(
         String group,
@@ -24,7 +26,8 @@ public record ResourceType(
         List<String> categories,
         Set<String> subresources,
         Class<?> modelClass,
-        String storageVersion) {
+        String storageVersion,
+        com.fasterxml.jackson.databind.JsonNode crdVersion) {
 
     public static final List<String> ALL_VERBS =
             List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
@@ -69,6 +72,6 @@ public record ResourceType(
 
     public ResourceType atVersion(String otherVersion, Class<?> otherModel) {
         return new ResourceType(group, otherVersion, kind, plural, singular, scope, shortNames, categories,
-                subresources, otherModel, storageVersion);
+                subresources, otherModel, storageVersion, crdVersion);
     }
 }
