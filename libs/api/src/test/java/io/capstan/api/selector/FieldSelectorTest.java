@@ -1,0 +1,57 @@
+package io.capstan.api.selector;
+
+import io.capstan.api.json.KubeJson;
+import io.capstan.api.status.ApiException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FieldSelectorTest {
+    private static final JsonNode POD = KubeJson.read("""
+            {"metadata":{"name":"web-1","namespace":"default"},"spec":{"nodeName":"node-1"},"status":{"phase":"Running"}}
+            """.getBytes());
+    private static final JsonNode EVENT = KubeJson.read("""
+            {"metadata":{"name":"e1","namespace":"default"},"involvedObject":{"kind":"Pod","name":"web-1","namespace":"default","uid":"u1"},
+             "reason":"Started","type":"Normal","source":{"component":"kubelet"}}
+            """.getBytes());
+
+    @ParameterizedTest(name = "pod {0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "metadata.name=web-1|true",
+            "metadata.name=web-2|false",
+            "metadata.namespace=default,spec.nodeName=node-1|true",
+            "spec.nodeName=|false",
+            "status.phase!=Running|false",
+            "status.phase!=Pending|true",
+    })
+    void selectsPodsByTheirFields(String selector, boolean expected) {
+        assertThat(FieldSelector.parse(selector, "Pod").matches(POD)).isEqualTo(expected);
+    }
+
+    @Test
+    void selectsEventsByInvolvedObjectAsKubectlDescribeDoes() {
+        FieldSelector s = FieldSelector.parse(
+                "involvedObject.name=web-1,involvedObject.namespace=default,involvedObject.uid=u1", "Event");
+        assertThat(s.matches(EVENT)).isTrue();
+        assertThat(FieldSelector.parse("source=kubelet,type=Normal", "Event").matches(EVENT)).isTrue();
+    }
+
+    @Test
+    void rejectsFieldsTheKindDoesNotSupport() {
+        assertThatThrownBy(() -> FieldSelector.parse("spec.nodeName=x", "ConfigMap"))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.code()).isEqualTo(400);
+                    assertThat(e.getMessage()).isEqualTo("field label not supported: spec.nodeName");
+                });
+    }
+
+    @Test
+    void exposesTheExactNameForWatchesOfOneObject() {
+        assertThat(FieldSelector.parse("metadata.name=web", "Deployment").exactName()).isEqualTo("web");
+    }
+}
