@@ -124,6 +124,11 @@ public final class EtcdStore implements AutoCloseable {
                 });
     }
 
+    /** Deletes the key whatever its revision; completes with true when it existed. */
+    public CompletableFuture<Boolean> remove(String key) {
+        return call(kv.delete(bytes(key))).thenApply(r -> r.getDeleted() > 0);
+    }
+
     private static StoreException preconditionFailure(String key, TxnResponse r) {
         List<GetResponse> gets = r.getGetResponses();
         if (gets.isEmpty() || gets.get(0).getKvs().isEmpty()) {
