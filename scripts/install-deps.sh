@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what Capstan needs to run and to test on a fresh Debian machine: etcd (server and
+# client, from apt) and a JDK of version 21 or newer for the Maven wrapper. Idempotent.
+set -euo pipefail
+
+need_apt=()
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || need_apt+=(etcd-client)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]} with apt-get" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# Debian's package may start an etcd on the default ports; Capstan uses its own ports and data dir.
+exit 0

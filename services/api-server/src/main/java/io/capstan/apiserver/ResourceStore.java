@@ -1,0 +1,791 @@
+package io.capstan.apiserver;
+
+import io.capstan.api.json.KubeJson;
+import io.capstan.api.registry.ResourceRegistry;
+import io.capstan.api.registry.ResourceType;
+import io.capstan.api.status.ApiException;
+import io.capstan.api.status.FieldError;
+import io.capstan.patch.ManagedFields;
+import io.capstan.store.EtcdStore;
+import io.capstan.store.ListPage;
+import io.capstan.store.StorageKeys;
+import io.capstan.store.StoreException;
+import io.capstan.store.StoredObject;
+import io.capstan.validation.Conversion;
+import io.capstan.validation.Defaults;
+import io.capstan.validation.Validation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * Kubernetes object semantics on top of {@link EtcdStore}, in the shape of kube-apiserver's
+ * generic registry store: every write reads, prepares (system metadata, status split,
+ * generation), defaults, validates and then commits one compare-and-swap transaction on the
+ * object's mod revision. Unconditional updates and patches retry on conflict against the fresh
+ * object; writes that name a resourceVersion fail with 409 instead. Objects are stored in their
+ * resource's storage version, without resourceVersion (that is the etcd mod revision).
+ *
+ * <p>Thread-safe; every method is non-blocking.
+ */
+public final class ResourceStore {
+    private static final int MAX_RETRIES = 10;
+    private static final Set<String> TERMINAL_PHASES = Set.of("Succeeded", "Failed");
+    private static final String GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Kinds whose PUT creates a missing object, as upstream's AllowCreateOnUpdate. */
+    private static final Set<String> CREATE_ON_UPDATE = Set.of("Endpoints", "Lease", "Event", "EndpointSlice");
+
+    private final EtcdStore etcd;
+    private final ResourceRegistry registry;
+    private final ServiceAllocator allocator;
+    private final EventLeases eventLeases;
+    private final int maxObjectBytes;
+
+    public ResourceStore(EtcdStore etcd, ResourceRegistry registry, ServiceAllocator allocator, EventLeases eventLeases,
+                         int maxObjectBytes) {
+        this.etcd = etcd;
+        this.registry = registry;
+        this.allocator = allocator;
+        this.eventLeases = eventLeases;
+        this.maxObjectBytes = maxObjectBytes;
+    }
+
+    /** The outcome of a write: the object as the client sees it, and whether it was created. */
+    public record WriteResult(ObjectNode object, boolean created) {
+    }
+
+    /** The outcome of a delete: the object, and whether it is gone already or only marked. */
+    public record DeleteResult(ObjectNode object, boolean deleted) {
+    }
+
+    public EtcdStore etcd() {
+        return etcd;
+    }
+
+    public static String key(ResourceType type, String namespace, String name) {
+        return StorageKeys.object(type.group(), type.plural(), type.namespaced() ? namespace : null, name);
+    }
+
+    public static String prefix(ResourceType type, String namespace) {
+        return StorageKeys.collection(type.group(), type.plural(), type.namespaced() ? namespace : null);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    public CompletableFuture<ObjectNode> get(ResourceType type, String namespace, String name) {
+        return etcd.get(key(type, namespace, name)).thenApply(found -> found
+                .map(so -> fromStorage(type, decode(so)))
+                .orElseThrow(() -> ApiException.notFound(type.group(), type.plural(), name)));
+    }
+
+    /** Reads an object in storage form, or empty. */
+    CompletableFuture<Optional<ObjectNode>> find(ResourceType storageType, String namespace, String name) {
+        return etcd.get(key(storageType, namespace, name)).thenApply(found -> found.map(ResourceStore::decode));
+    }
+
+    /**
+     * Lists objects with selectors and paging. With {@code limit}, pages of the underlying keys
+     * are read at one revision until enough objects pass the selectors, as kube-apiserver does,
+     * so a page may hold fewer objects than asked for while more follow.
+     */
+    public CompletableFuture<ListResult> list(ResourceType type, String namespace, ListQuery query) {
+        String prefix = prefix(type, namespace);
+        long revision = 0;
+        String start = null;
+        if (query.continueToken() != null && !query.continueToken().isEmpty()) {
+            ContinueToken token = ContinueToken.decode(query.continueToken());
+            revision = token.revision();
+            start = prefix + token.startKey();
+        } else if (query.resourceVersion() != null && !query.resourceVersion().isEmpty()
+                && !query.resourceVersion().equals("0") && "Exact".equals(query.resourceVersionMatch())) {
+            revision = parseRevision(query.resourceVersion());
+        }
+        boolean fromToken = query.continueToken() != null && !query.continueToken().isEmpty();
+        List<ObjectNode> out = new ArrayList<>();
+        return listPages(type, prefix, start, revision, query, out).handle((page, t) -> {
+            if (t != null) {
+                Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                if (cause instanceof StoreException.Expired) {
+                    if (fromToken) {
+                        throw ApiException.expired("The provided continue parameter is too old to display a consistent list result. "
+                                + "You can start a new list without the continue parameter.");
+                    }
+                    throw ApiException.expired("too old resource version: " + query.resourceVersion());
+                }
+                throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
+            }
+            String cont = page.hasMore() ? new ContinueToken(page.revision(), page.nextKey().substring(prefix.length())).encode() : null;
+            Long remaining = page.hasMore() && !query.filters() ? page.remaining() : null;
+            return new ListResult(out, String.valueOf(page.revision()), cont, remaining);
+        });
+    }
+
+    private CompletableFuture<ListPage> listPages(ResourceType type, String prefix, String start, long revision,
+                                                  ListQuery query, List<ObjectNode> out) {
+        int want = query.limit() - out.size();
+        return etcd.list(prefix, start, revision, query.limit() > 0 ? Math.max(want, 1) : 0).thenCompose(page -> {
+            for (StoredObject so : page.items()) {
+                ObjectNode obj = decode(so);
+                if (query.labels().matches(obj) && query.fields().matches(obj)) {
+                    out.add(fromStorage(type, obj));
+                }
+            }
+            if (page.hasMore() && query.limit() > 0 && out.size() < query.limit()) {
+                return listPages(type, prefix, page.nextKey(), page.revision(), query, out);
+            }
+            return CompletableFuture.completedFuture(page);
+        });
+    }
+
+    // ---------------------------------------------------------------- create
+
+    /**
+     * Creates an object (in the request's version). Fails with 409 AlreadyExists, 404 or 403 for
+     * a missing or terminating namespace, 422 with every field error, 413 when too large.
+     */
+    public CompletableFuture<ObjectNode> create(ResourceType type, String namespace, ObjectNode requested, WriteOptions options) {
+        ResourceType st = registry.storageType(type);
+        ObjectNode obj = toStorage(type, requested);
+        ObjectNode meta = KubeJson.with(obj, "metadata");
+        if (st.namespaced()) {
+            meta.put("namespace", namespace);
+        } else {
+            meta.remove("namespace");
+        }
+        resolveName(st, meta);
+        Instant now = Instant.now();
+        prepareForCreate(st, obj, now);
+        ManagedFields.trackUpdate(null, obj, options.fieldManager(), "Update", "", now, st.modelClass());
+        return admitAndCreate(type, st, obj, options);
+    }
+
+    /** Creates an object already prepared (system metadata set): the tail shared with apply-create. */
+    private CompletableFuture<ObjectNode> admitAndCreate(ResourceType type, ResourceType st, ObjectNode obj, WriteOptions options) {
+        String namespace = KubeJson.text(obj, "metadata", "namespace");
+        String name = KubeJson.text(obj, "metadata", "name");
+        checkSize(obj);
+        Defaults.apply(st, obj);
+        if (st.kind().equals("Job") && st.group().equals("batch")) {
+            Defaults.jobSelector(obj, KubeJson.text(obj, "metadata", "uid"));
+        }
+        List<FieldError> errors = Validation.validate(st, obj, null);
+        if (!errors.isEmpty()) {
+            return CompletableFuture.failedFuture(ApiException.invalid(type.group(), type.kind(), name, errors));
+        }
+        return checkNamespace(st, namespace, type)
+                .thenCompose(v -> allocate(st, obj, null, options))
+                .thenCompose(claims -> {
+                    byte[] bytes = KubeJson.bytes(obj);
+                    if (bytes.length > maxObjectBytes) {
+                        allocator.release(claims.keys());
+                        checkSize(obj);
+                    }
+                    if (options.dryRun()) {
+                        return CompletableFuture.completedFuture(fromStorage(type, obj));
+                    }
+                    CompletableFuture<Long> lease = st.kind().equals("Event") ? eventLeases.lease() : CompletableFuture.completedFuture(0L);
+                    return lease.thenCompose(l -> etcd.create(key(st, namespace, name), bytes, l))
+                            .handle((rev, t) -> {
+                                if (t != null) {
+                                    allocator.release(claims.keys());
+                                    throw translate(t, type, name);
+                                }
+                                withRevision(obj, rev);
+                                return fromStorage(type, obj);
+                            });
+                });
+    }
+
+    /** Objects larger than etcd accepts are refused before anything else is checked (413). */
+    private void checkSize(ObjectNode obj) {
+        int size = KubeJson.bytes(obj).length;
+        if (size > maxObjectBytes) {
+            throw ApiException.tooLarge("the object is " + size + " bytes; the limit is " + maxObjectBytes + " bytes");
+        }
+    }
+
+    private void resolveName(ResourceType st, ObjectNode meta) {
+        String name = meta.path("name").asText("");
+        String generate = meta.path("generateName").asText("");
+        if (name.isEmpty() && !generate.isEmpty()) {
+            String base = generate.length() > 58 ? generate.substring(0, 58) : generate;
+            StringBuilder b = new StringBuilder(base);
+            for (int i = 0; i < 5; i++) {
+                b.append(GENERATE_ALPHABET.charAt(RANDOM.nextInt(GENERATE_ALPHABET.length())));
+            }
+            meta.put("name", b.toString());
+        } else if (name.isEmpty()) {
+            throw ApiException.invalid(st.group(), st.kind(), "",
+                    List.of(FieldError.required("metadata.name", "name or generateName is required")));
+        }
+    }
+
+    private void prepareForCreate(ResourceType st, ObjectNode obj, Instant now) {
+        ObjectNode meta = KubeJson.with(obj, "metadata");
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("creationTimestamp", timestamp(now));
+        meta.remove("resourceVersion");
+        meta.remove("deletionTimestamp");
+        meta.remove("deletionGracePeriodSeconds");
+        meta.remove("selfLink");
+        meta.remove("managedFields");
+        if (tracksGeneration(st, obj)) {
+            meta.put("generation", 1);
+        } else {
+            meta.remove("generation");
+        }
+        ObjectStatus.resetOnCreate(st, obj);
+    }
+
+    // ---------------------------------------------------------------- update and patch
+
+    /**
+     * Replaces an object (PUT), or its status with {@code subresource = "status"}. A
+     * resourceVersion in the body is a precondition (409 on mismatch); without one the update is
+     * unconditional.
+     */
+    public CompletableFuture<WriteResult> update(ResourceType type, String namespace, String name, String subresource,
+                                                 ObjectNode requested, WriteOptions options) {
+        String rv = KubeJson.text(requested, "metadata", "resourceVersion");
+        boolean pinned = rv != null && !rv.isEmpty();
+        return write(type, namespace, name, subresource, options, pinned, (current, instant) -> {
+            if (current == null) {
+                return null;
+            }
+            if (pinned && !rv.equals(KubeJson.text(current, "metadata", "resourceVersion"))) {
+                throw ApiException.conflict(type.group(), type.plural(), name,
+                        "the object has been modified; please apply your changes to the latest version and try again");
+            }
+            return requested.deepCopy();
+        }, CREATE_ON_UPDATE.contains(type.kind()) ? requested : null);
+    }
+
+    /** A function from the current object (request version, null when absent) to the desired one. */
+    @FunctionalInterface
+    public interface Mutation {
+        ObjectNode apply(ObjectNode current, Instant now);
+    }
+
+    /**
+     * Patches an object: {@code mutation} receives the current object (request version) and
+     * returns the desired one; it is re-run on the fresh object when a concurrent write wins.
+     * When the object is missing and {@code createWith} returns a body (server-side apply),
+     * the object is created from it.
+     */
+    public CompletableFuture<WriteResult> patch(ResourceType type, String namespace, String name, String subresource,
+                                                WriteOptions options, Mutation mutation, Function<Instant, ObjectNode> createWith) {
+        return write(type, namespace, name, subresource, options, false, mutation, null)
+                .exceptionallyCompose(t -> {
+                    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                    if (createWith != null && cause instanceof ApiException ae && ae.code() == 404 && subresource == null) {
+                        ObjectNode body = createWith.apply(Instant.now());
+                        if (body != null) {
+                            return createPrepared(type, namespace, body, options).thenApply(o -> new WriteResult(o, true));
+                        }
+                    }
+                    return CompletableFuture.failedFuture(cause);
+                });
+    }
+
+    /** Creates from a body whose managedFields are already set (server-side apply on a missing object). */
+    private CompletableFuture<ObjectNode> createPrepared(ResourceType type, String namespace, ObjectNode requested, WriteOptions options) {
+        ResourceType st = registry.storageType(type);
+        ObjectNode obj = toStorage(type, requested);
+        ObjectNode meta = KubeJson.with(obj, "metadata");
+        JsonNode managed = meta.get("managedFields");
+        if (st.namespaced()) {
+            meta.put("namespace", namespace);
+        }
+        resolveName(st, meta);
+        prepareForCreate(st, obj, Instant.now());
+        if (managed != null) {
+            meta.set("managedFields", managed);
+        }
+        return admitAndCreate(type, st, obj, options);
+    }
+
+    private CompletableFuture<WriteResult> write(ResourceType type, String namespace, String name, String subresource,
+                                                 WriteOptions options, boolean pinned, Mutation mutation, ObjectNode createBody) {
+        ResourceType st = registry.storageType(type);
+        return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, 0);
+    }
+
+    private CompletableFuture<WriteResult> attempt(ResourceType type, ResourceType st, String namespace, String name,
+                                                   String subresource, WriteOptions options, boolean pinned, Mutation mutation,
+                                                   ObjectNode createBody, int attempt) {
+        String key = key(st, namespace, name);
+        return etcd.get(key).thenCompose(found -> {
+            if (found.isEmpty()) {
+                if (createBody != null && subresource == null) {
+                    return create(type, namespace, createBody, options).thenApply(o -> new WriteResult(o, true));
+                }
+                throw ApiException.notFound(type.group(), type.plural(), name);
+            }
+            StoredObject so = found.get();
+            ObjectNode old = decode(so);
+            Instant now = Instant.now();
+            ObjectNode desiredInRequestVersion = mutation.apply(fromStorage(type, old.deepCopy()), now);
+            ObjectNode desired = toStorage(type, desiredInRequestVersion);
+            checkIdentity(type, desired, namespace, name);
+            ObjectNode updated = prepareForUpdate(st, old, desired, subresource);
+            checkSize(updated);
+            carryServiceAddresses(st, old, updated);
+            Defaults.apply(st, updated);
+            // Generation follows the defaulted spec, so a patch that omits defaults is not a change.
+            if (tracksGeneration(st, updated) && specChanged(old, updated)) {
+                KubeJson.with(updated, "metadata").put("generation", old.path("metadata").path("generation").asLong(0) + 1);
+            }
+            if (!updated.path("metadata").has("managedFields") || sameManagedFields(old, desired)) {
+                ManagedFields.trackUpdate(old, updated, options.fieldManager(), "Update",
+                        subresource == null ? "" : subresource, now, st.modelClass());
+            }
+            if (sameIgnoringManagedFields(old, updated)) {
+                return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, old), false));
+            }
+            // A binding changes only spec.nodeName, which pod updates otherwise may not touch.
+            List<FieldError> errors = "binding".equals(subresource) ? List.of() : Validation.validate(st, updated, old);
+            if (!errors.isEmpty()) {
+                throw ApiException.invalid(type.group(), type.kind(), name, errors);
+            }
+            return allocate(st, updated, old, options).thenCompose(claims -> {
+                if (shouldDeleteNow(updated)) {
+                    if (options.dryRun()) {
+                        return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, updated), false));
+                    }
+                    return etcd.delete(key, so.modRevision()).thenCompose(rev -> releaseFor(st, old, null).thenApply(v -> {
+                        withRevision(updated, rev);
+                        return new WriteResult(fromStorage(type, updated), false);
+                    }));
+                }
+                byte[] bytes = KubeJson.bytes(updated);
+                if (bytes.length > maxObjectBytes) {
+                    allocator.release(claims.keys());
+                    checkSize(updated);
+                }
+                if (options.dryRun()) {
+                    allocator.release(claims.keys());
+                    withRevision(updated, so.modRevision());
+                    return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, updated), false));
+                }
+                return etcd.update(key, bytes, so.modRevision(), so.lease()).handle((rev, t) -> {
+                    if (t != null) {
+                        allocator.release(claims.keys());
+                        throw new CompletionException(t);
+                    }
+                    return rev;
+                }).thenCompose(rev -> releaseFor(st, old, updated).thenApply(v -> {
+                    withRevision(updated, rev);
+                    return new WriteResult(fromStorage(type, updated), false);
+                }));
+            });
+        }).exceptionallyCompose(t -> {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof StoreException.Conflict && !pinned && attempt < MAX_RETRIES) {
+                return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, attempt + 1);
+            }
+            return CompletableFuture.failedFuture(translate(cause, type, name));
+        });
+    }
+
+    private static void checkIdentity(ResourceType type, ObjectNode desired, String namespace, String name) {
+        String bodyName = KubeJson.text(desired, "metadata", "name");
+        if (bodyName != null && !bodyName.isEmpty() && !bodyName.equals(name)) {
+            throw ApiException.badRequest("the name of the object (" + bodyName
+                    + ") does not match the name on the URL (" + name + ")");
+        }
+        ObjectNode meta = KubeJson.with(desired, "metadata");
+        meta.put("name", name);
+        if (type.namespaced()) {
+            String bodyNs = meta.path("namespace").asText("");
+            if (!bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
+                throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+            }
+            meta.put("namespace", namespace);
+        }
+    }
+
+    /**
+     * Carries system metadata over from the stored object and splits spec from status as the
+     * status subresource requires.
+     */
+    private ObjectNode prepareForUpdate(ResourceType st, ObjectNode old, ObjectNode desired, String subresource) {
+        ObjectNode updated;
+        if ("status".equals(subresource)) {
+            updated = old.deepCopy();
+            if (desired.has("status")) {
+                updated.set("status", desired.get("status"));
+            } else {
+                updated.remove("status");
+            }
+            JsonNode managed = desired.path("metadata").get("managedFields");
+            if (managed != null) {
+                KubeJson.with(updated, "metadata").set("managedFields", managed);
+            }
+        } else {
+            updated = desired;
+            if (st.hasStatus()) {
+                if (old.has("status")) {
+                    updated.set("status", old.get("status"));
+                } else {
+                    updated.remove("status");
+                }
+            }
+        }
+        ObjectNode meta = KubeJson.with(updated, "metadata");
+        ObjectNode oldMeta = (ObjectNode) old.get("metadata");
+        for (String f : List.of("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")) {
+            if (oldMeta.has(f)) {
+                meta.set(f, oldMeta.get(f));
+            } else {
+                meta.remove(f);
+            }
+        }
+        if (!meta.has("managedFields") && oldMeta.has("managedFields")) {
+            meta.set("managedFields", oldMeta.get("managedFields"));
+        }
+        meta.remove("resourceVersion");
+        meta.remove("selfLink");
+        return updated;
+    }
+
+    /** A Service update that leaves its addresses out keeps the allocated ones, as upstream. */
+    private static void carryServiceAddresses(ResourceType st, ObjectNode old, ObjectNode updated) {
+        if (!st.group().isEmpty() || !st.kind().equals("Service")) {
+            return;
+        }
+        ObjectNode spec = KubeJson.with(updated, "spec");
+        JsonNode oldSpec = old.path("spec");
+        if (spec.path("clusterIP").asText("").isEmpty() && oldSpec.has("clusterIP")
+                && !"ExternalName".equals(spec.path("type").asText())) {
+            spec.set("clusterIP", oldSpec.get("clusterIP"));
+            if (oldSpec.has("clusterIPs") && !spec.has("clusterIPs")) {
+                spec.set("clusterIPs", oldSpec.get("clusterIPs"));
+            }
+        }
+    }
+
+    private static boolean tracksGeneration(ResourceType st, ObjectNode obj) {
+        return st.isCustom() || obj.has("spec") || st.hasStatus();
+    }
+
+    private static boolean specChanged(ObjectNode old, ObjectNode updated) {
+        ObjectNode a = old.deepCopy();
+        ObjectNode b = updated.deepCopy();
+        for (ObjectNode o : List.of(a, b)) {
+            o.remove("metadata");
+            o.remove("status");
+        }
+        return !a.equals(b);
+    }
+
+    private static boolean sameIgnoringManagedFields(ObjectNode old, ObjectNode updated) {
+        ObjectNode a = old.deepCopy();
+        ObjectNode b = updated.deepCopy();
+        ((ObjectNode) a.get("metadata")).remove(List.of("managedFields", "resourceVersion"));
+        ((ObjectNode) b.get("metadata")).remove(List.of("managedFields", "resourceVersion"));
+        return a.equals(b) && (!updated.path("metadata").has("managedFields")
+                || updated.path("metadata").path("managedFields").equals(old.path("metadata").path("managedFields"))
+                || onlyTimestampsDiffer(old.path("metadata").path("managedFields"), updated.path("metadata").path("managedFields")));
+    }
+
+    private static boolean onlyTimestampsDiffer(JsonNode a, JsonNode b) {
+        if (!a.isArray() || !b.isArray() || a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            ObjectNode x = a.get(i).deepCopy();
+            ObjectNode y = b.get(i).deepCopy();
+            x.remove("time");
+            y.remove("time");
+            if (!x.equals(y)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean sameManagedFields(ObjectNode old, ObjectNode desired) {
+        return old.path("metadata").path("managedFields").equals(desired.path("metadata").path("managedFields"));
+    }
+
+    /** An object marked for deletion goes once no finalizer holds it and no grace period runs. */
+    private static boolean shouldDeleteNow(ObjectNode obj) {
+        JsonNode meta = obj.path("metadata");
+        if (!meta.has("deletionTimestamp")) {
+            return false;
+        }
+        if (meta.path("finalizers").isArray() && !meta.path("finalizers").isEmpty()) {
+            return false;
+        }
+        if (obj.path("spec").path("finalizers").isArray() && !obj.path("spec").path("finalizers").isEmpty()
+                && "Namespace".equals(obj.path("kind").asText())) {
+            return false;
+        }
+        return meta.path("deletionGracePeriodSeconds").asLong(0) == 0;
+    }
+
+    // ---------------------------------------------------------------- delete
+
+    /**
+     * Deletes an object as Kubernetes does: preconditions on uid and resourceVersion; pods bound
+     * to a node and objects with finalizers are only marked (deletionTimestamp) and stay until
+     * their grace period ends or their finalizers are gone; Foreground and Orphan propagation
+     * add the matching finalizer for the garbage collector.
+     */
+    public CompletableFuture<DeleteResult> delete(ResourceType type, String namespace, String name, JsonNode deleteOptions,
+                                                  WriteOptions options) {
+        ResourceType st = registry.storageType(type);
+        return deleteAttempt(type, st, namespace, name, deleteOptions == null ? KubeJson.object() : deleteOptions, options, 0);
+    }
+
+    private CompletableFuture<DeleteResult> deleteAttempt(ResourceType type, ResourceType st, String namespace, String name,
+                                                          JsonNode deleteOptions, WriteOptions options, int attempt) {
+        String key = key(st, namespace, name);
+        return etcd.get(key).thenCompose(found -> {
+            StoredObject so = found.orElseThrow(() -> ApiException.notFound(type.group(), type.plural(), name));
+            ObjectNode current = decode(so);
+            withRevision(current, so.modRevision());
+            checkPreconditions(type, name, current, deleteOptions.path("preconditions"));
+            ObjectNode marked = current.deepCopy();
+            ObjectNode meta = (ObjectNode) marked.get("metadata");
+            ((ObjectNode) marked.get("metadata")).remove("resourceVersion");
+            long grace = gracePeriod(st, current, deleteOptions);
+            boolean changed = addPropagationFinalizer(meta, deleteOptions.path("propagationPolicy").asText(""),
+                    deleteOptions.path("orphanDependents"));
+            boolean hasFinalizers = meta.path("finalizers").isArray() && !meta.path("finalizers").isEmpty();
+            boolean namespaceFinalizers = st.kind().equals("Namespace") && st.group().isEmpty()
+                    && marked.path("spec").path("finalizers").isArray() && !marked.path("spec").path("finalizers").isEmpty();
+            boolean alreadyMarked = meta.has("deletionTimestamp");
+            if (hasFinalizers || grace > 0 || namespaceFinalizers) {
+                Instant now = Instant.now();
+                if (!alreadyMarked) {
+                    meta.put("deletionTimestamp", timestamp(now.plusSeconds(grace)));
+                    meta.put("deletionGracePeriodSeconds", grace);
+                    if (meta.has("generation")) {
+                        meta.put("generation", meta.path("generation").asLong() + 1);
+                    }
+                    changed = true;
+                } else if (grace < meta.path("deletionGracePeriodSeconds").asLong(0)) {
+                    meta.put("deletionTimestamp", timestamp(now.plusSeconds(grace)));
+                    meta.put("deletionGracePeriodSeconds", grace);
+                    changed = true;
+                }
+                if (namespaceFinalizers) {
+                    KubeJson.with(marked, "status").put("phase", "Terminating");
+                    changed = true;
+                }
+                if (!changed || options.dryRun()) {
+                    return CompletableFuture.completedFuture(new DeleteResult(fromStorage(type, withRevision(marked, so.modRevision())), false));
+                }
+                return etcd.update(key, KubeJson.bytes(marked), so.modRevision(), so.lease())
+                        .thenApply(rev -> new DeleteResult(fromStorage(type, withRevision(marked, rev)), false));
+            }
+            if (options.dryRun()) {
+                return CompletableFuture.completedFuture(new DeleteResult(fromStorage(type, current), true));
+            }
+            return etcd.delete(key, so.modRevision())
+                    .thenCompose(rev -> releaseFor(st, current, null).thenApply(v -> new DeleteResult(fromStorage(type, current), true)));
+        }).exceptionallyCompose(t -> {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof StoreException.Conflict && attempt < MAX_RETRIES) {
+                return deleteAttempt(type, st, namespace, name, deleteOptions, options, attempt + 1);
+            }
+            return CompletableFuture.failedFuture(translate(cause, type, name));
+        });
+    }
+
+    private static void checkPreconditions(ResourceType type, String name, ObjectNode current, JsonNode pre) {
+        String uid = pre.path("uid").asText("");
+        if (!uid.isEmpty() && !uid.equals(KubeJson.text(current, "metadata", "uid"))) {
+            throw ApiException.conflict(type.group(), type.plural(), name, "Precondition failed: UID in precondition: "
+                    + uid + ", UID in object meta: " + KubeJson.text(current, "metadata", "uid"));
+        }
+        String rv = pre.path("resourceVersion").asText("");
+        if (!rv.isEmpty() && !rv.equals(KubeJson.text(current, "metadata", "resourceVersion"))) {
+            throw ApiException.conflict(type.group(), type.plural(), name, "Precondition failed: ResourceVersion in precondition: "
+                    + rv + ", ResourceVersion in object meta: " + KubeJson.text(current, "metadata", "resourceVersion"));
+        }
+    }
+
+    /** Pods bound to a node get their grace period; everything else is deleted at once. */
+    private static long gracePeriod(ResourceType st, ObjectNode current, JsonNode deleteOptions) {
+        if (!st.group().isEmpty() || !st.kind().equals("Pod")) {
+            return 0;
+        }
+        if (current.path("spec").path("nodeName").asText("").isEmpty()
+                || TERMINAL_PHASES.contains(current.path("status").path("phase").asText())) {
+            return 0;
+        }
+        JsonNode requested = deleteOptions.get("gracePeriodSeconds");
+        if (requested != null && requested.canConvertToLong()) {
+            return Math.max(0, requested.asLong());
+        }
+        return current.path("spec").path("terminationGracePeriodSeconds").asLong(30);
+    }
+
+    private static boolean addPropagationFinalizer(ObjectNode meta, String policy, JsonNode orphanDependents) {
+        String finalizer = switch (policy) {
+            case "Foreground" -> "foregroundDeletion";
+            case "Orphan" -> "orphan";
+            default -> orphanDependents.asBoolean(false) ? "orphan" : null;
+        };
+        if (finalizer == null) {
+            return false;
+        }
+        ArrayNode finalizers = meta.path("finalizers").isArray() ? (ArrayNode) meta.get("finalizers") : meta.putArray("finalizers");
+        for (JsonNode f : finalizers) {
+            if (f.asText().equals(finalizer)) {
+                return false;
+            }
+        }
+        finalizers.add(finalizer);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private CompletableFuture<Void> checkNamespace(ResourceType st, String namespace, ResourceType requestType) {
+        if (!st.namespaced()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        ResourceType namespaces = registry.find("", "v1", "namespaces").orElseThrow();
+        return find(namespaces, null, namespace).thenAccept(ns -> {
+            if (ns.isEmpty()) {
+                throw ApiException.notFound("", "namespaces", namespace);
+            }
+            if (ns.get().path("metadata").has("deletionTimestamp")
+                    || "Terminating".equals(ns.get().path("status").path("phase").asText())) {
+                throw new ApiException(403, "Forbidden", requestType.qualifiedResource() + " is forbidden: unable to create new content in namespace "
+                        + namespace + " because it is being terminated", null, requestType.group(), requestType.plural(),
+                        List.of(new ApiException.Cause("NamespaceTerminating",
+                                "namespace " + namespace + " is terminating", "metadata.namespace")), null, null);
+            }
+        });
+    }
+
+    private CompletableFuture<ServiceAllocator.Claims> allocate(ResourceType st, ObjectNode obj, ObjectNode old, WriteOptions options) {
+        if (st.group().isEmpty() && st.kind().equals("Service")) {
+            return allocator.allocate(obj, old, options.dryRun());
+        }
+        return CompletableFuture.completedFuture(ServiceAllocator.Claims.none());
+    }
+
+    private CompletableFuture<Void> releaseFor(ResourceType st, ObjectNode before, ObjectNode after) {
+        if (st.group().isEmpty() && st.kind().equals("Service")) {
+            return allocator.releaseUnused(before, after);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private ObjectNode toStorage(ResourceType type, ObjectNode obj) {
+        if (type.servedInStorageVersion()) {
+            obj.put("apiVersion", type.apiVersion());
+            obj.put("kind", type.kind());
+            return obj;
+        }
+        ObjectNode converted = Conversion.convert(obj, type, registry.storageType(type));
+        converted.put("apiVersion", registry.storageType(type).apiVersion());
+        converted.put("kind", type.kind());
+        return converted;
+    }
+
+    ObjectNode fromStorage(ResourceType type, ObjectNode obj) {
+        if (type.servedInStorageVersion()) {
+            return obj;
+        }
+        ObjectNode converted = Conversion.convert(obj, registry.storageType(type), type);
+        converted.put("apiVersion", type.apiVersion());
+        converted.put("kind", type.kind());
+        return converted;
+    }
+
+    static ObjectNode decode(StoredObject so) {
+        ObjectNode obj = (ObjectNode) KubeJson.read(so.value());
+        return withRevision(obj, so.modRevision());
+    }
+
+    static ObjectNode withRevision(ObjectNode obj, long revision) {
+        KubeJson.with(obj, "metadata").put("resourceVersion", String.valueOf(revision));
+        return obj;
+    }
+
+    static String timestamp(Instant instant) {
+        return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    static long parseRevision(String rv) {
+        try {
+            long r = Long.parseLong(rv);
+            if (r < 0) {
+                throw new NumberFormatException();
+            }
+            return r;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid resource version: " + rv);
+        }
+    }
+
+    static RuntimeException translate(Throwable t, ResourceType type, String name) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof ApiException ae) {
+            return ae;
+        }
+        if (cause instanceof StoreException.AlreadyExists) {
+            return ApiException.alreadyExists(type.group(), type.plural(), name);
+        }
+        if (cause instanceof StoreException.NotFound) {
+            return ApiException.notFound(type.group(), type.plural(), name);
+        }
+        if (cause instanceof StoreException.Conflict) {
+            return ApiException.conflict(type.group(), type.plural(), name,
+                    "the object has been modified; please apply your changes to the latest version and try again");
+        }
+        if (cause instanceof StoreException.Expired e) {
+            return ApiException.expired(e.getMessage());
+        }
+        if (cause instanceof StoreException.Unavailable u) {
+            return ApiException.internal(u.getMessage());
+        }
+        return cause instanceof RuntimeException re ? re : new CompletionException(cause);
+    }
+
+    /** The opaque continue token: base64 of the list revision and the next key, as upstream's. */
+    record ContinueToken(long revision, String startKey) {
+        String encode() {
+            ObjectNode n = KubeJson.object();
+            n.put("v", "meta.k8s.io/v1");
+            n.put("rv", revision);
+            n.put("start", startKey);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(KubeJson.bytes(n));
+        }
+
+        static ContinueToken decode(String token) {
+            try {
+                JsonNode n = KubeJson.read(Base64.getUrlDecoder().decode(token.trim().replace('+', '-').replace('/', '_')));
+                if (!"meta.k8s.io/v1".equals(n.path("v").asText()) || !n.has("rv") || !n.has("start")) {
+                    throw new IllegalArgumentException();
+                }
+                return new ContinueToken(n.path("rv").asLong(), n.path("start").asText());
+            } catch (RuntimeException e) {
+                throw ApiException.badRequest("continue key is not valid: " + new String(token.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+            }
+        }
+    }
+}

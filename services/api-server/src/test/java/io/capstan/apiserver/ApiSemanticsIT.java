@@ -1,0 +1,426 @@
+package io.capstan.apiserver;
+
+import io.capstan.store.EtcdStore;
+import io.capstan.store.StorageKeys;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Kubernetes API semantics and every bad-input answer, over plain HTTP against a real etcd. */
+@QuarkusTest
+@QuarkusTestResource(EtcdTestResource.class)
+class ApiSemanticsIT {
+    @TestHTTPResource("/")
+    URL url;
+    Rest rest;
+
+    @BeforeEach
+    void client() {
+        rest = new Rest(url.toString());
+    }
+
+    private String namespace(String name) {
+        rest.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + name + "\"}}");
+        return name;
+    }
+
+    private static String configMap(String name) {
+        return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\"},\"data\":{\"a\":\"1\"}}";
+    }
+
+    @Test
+    void createSetsSystemMetadataAndReturns201() {
+        String ns = namespace("meta");
+        Rest.Answer a = rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c1"));
+        assertThat(a.code()).isEqualTo(201);
+        JsonNode meta = a.body().path("metadata");
+        assertThat(meta.path("uid").asText()).hasSize(36);
+        assertThat(meta.path("creationTimestamp").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+        assertThat(meta.path("resourceVersion").asLong()).isPositive();
+        assertThat(meta.path("namespace").asText()).isEqualTo(ns);
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/configmaps/c1").body().path("metadata").path("uid")).isEqualTo(meta.path("uid"));
+    }
+
+    @Test
+    void generateNameGivesAUniqueName() {
+        String ns = namespace("generate");
+        String body = "{\"metadata\":{\"generateName\":\"web-\"},\"data\":{}}";
+        String a = rest.post("/api/v1/namespaces/" + ns + "/configmaps", body).body().path("metadata").path("name").asText();
+        String b = rest.post("/api/v1/namespaces/" + ns + "/configmaps", body).body().path("metadata").path("name").asText();
+        assertThat(a).startsWith("web-").hasSize(9).isNotEqualTo(b);
+    }
+
+    @Test
+    void malformedJsonIsABadRequestStatus() {
+        Rest.Answer a = rest.post("/api/v1/namespaces/default/configmaps", "{\"metadata\": {");
+        assertThat(a.code()).isEqualTo(400);
+        assertThat(a.body().path("kind").asText()).isEqualTo("Status");
+        assertThat(a.reason()).isEqualTo("BadRequest");
+    }
+
+    @Test
+    void malformedYamlIsABadRequestStatus() {
+        Rest.Answer a = rest.send("POST", "/api/v1/namespaces/default/configmaps", "application/yaml",
+                "metadata: [unclosed".getBytes(StandardCharsets.UTF_8));
+        assertThat(a.code()).isEqualTo(400);
+        assertThat(a.reason()).isEqualTo("BadRequest");
+    }
+
+    @Test
+    void aKindThatDoesNotMatchTheUrlIsRejected() {
+        Rest.Answer a = rest.post("/api/v1/namespaces/default/pods",
+                "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"x\"}}");
+        assertThat(a.code()).isEqualTo(400);
+        assertThat(a.body().path("message").asText()).contains("Service").contains("Pod");
+        Rest.Answer b = rest.post("/api/v1/namespaces/default/pods",
+                "{\"apiVersion\":\"apps/v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"}}");
+        assertThat(b.code()).isEqualTo(400);
+    }
+
+    @Test
+    void aMissingNameIsInvalid() {
+        Rest.Answer a = rest.post("/api/v1/namespaces/default/configmaps", "{\"data\":{}}");
+        assertThat(a.code()).isEqualTo(422);
+        assertThat(a.reason()).isEqualTo("Invalid");
+        assertThat(a.body().path("details").path("causes").get(0).path("field").asText()).isEqualTo("metadata.name");
+    }
+
+    @Test
+    void anInvalidPodReportsEveryFieldErrorAtOnce() {
+        String pod = """
+                {"metadata":{"name":"Bad_Name","labels":{"app":"-bad-"}},
+                 "spec":{"restartPolicy":"Sometimes","containers":[
+                   {"name":"web","ports":[{"containerPort":70000}]},
+                   {"name":"web","image":"nginx"}]}}
+                """;
+        Rest.Answer a = rest.post("/api/v1/namespaces/default/pods", pod);
+        assertThat(a.code()).isEqualTo(422);
+        Set<String> fields = new HashSet<>();
+        a.body().path("details").path("causes").forEach(c -> fields.add(c.path("field").asText()));
+        assertThat(fields).contains("metadata.name", "metadata.labels", "spec.restartPolicy",
+                "spec.containers[0].image", "spec.containers[0].ports[0].containerPort", "spec.containers[1].name");
+        assertThat(a.body().path("message").asText()).startsWith("Pod \"Bad_Name\" is invalid: [");
+        assertThat(rest.get("/api/v1/namespaces/default/pods/Bad_Name").code()).isEqualTo(404);
+    }
+
+    @Test
+    void unknownFieldsAreRejectedUnderStrictAndWarnedOtherwise() {
+        String body = "{\"metadata\":{\"name\":\"strict\"},\"data\":{},\"extra\":1}";
+        Rest.Answer strict = rest.post("/api/v1/namespaces/default/configmaps?fieldValidation=Strict", body);
+        assertThat(strict.code()).isEqualTo(400);
+        assertThat(strict.body().path("message").asText()).contains("strict decoding error: unknown field \"extra\"");
+        Rest.Answer warn = rest.post("/api/v1/namespaces/default/configmaps?fieldValidation=Warn", body);
+        assertThat(warn.code()).isEqualTo(201);
+        assertThat(warn.raw().headers().allValues("Warning")).anyMatch(w -> w.contains("unknown field \\\"extra\\\""));
+    }
+
+    @Test
+    void anObjectOverTheSizeLimitIs413AndNotStored() {
+        String big = "x".repeat(1_700_000);
+        Rest.Answer a = rest.post("/api/v1/namespaces/default/configmaps",
+                "{\"metadata\":{\"name\":\"big\"},\"data\":{\"a\":\"" + big + "\"}}");
+        assertThat(a.body().path("message").asText()).contains("limit is 1572864 bytes");
+        assertThat(a.code()).isEqualTo(413);
+        assertThat(a.body().path("kind").asText()).isEqualTo("Status");
+        assertThat(rest.get("/api/v1/namespaces/default/configmaps/big").code()).isEqualTo(404);
+        Rest.Answer huge = rest.post("/api/v1/namespaces/default/configmaps",
+                "{\"metadata\":{\"name\":\"huge\"},\"data\":{\"a\":\"" + "y".repeat(4_000_000) + "\"}}");
+        assertThat(huge.code()).isEqualTo(413);
+        assertThat(huge.body().path("kind").asText()).isEqualTo("Status");
+    }
+
+    @Test
+    void anUnsupportedMediaTypeIs415() {
+        Rest.Answer a = rest.send("POST", "/api/v1/namespaces/default/configmaps", "text/plain",
+                configMap("plain").getBytes(StandardCharsets.UTF_8));
+        assertThat(a.code()).isEqualTo(415);
+        assertThat(a.reason()).isEqualTo("UnsupportedMediaType");
+        Rest.Answer p = rest.patch("/api/v1/namespaces/default/configmaps/plain", "application/xml", "{}");
+        assertThat(p.code()).isEqualTo(415);
+    }
+
+    @Test
+    void creatingTwiceIsAlreadyExistsAndAStaleUpdateIsAConflict() {
+        String ns = namespace("conflicts");
+        Rest.Answer created = rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c"));
+        Rest.Answer again = rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c"));
+        assertThat(again.code()).isEqualTo(409);
+        assertThat(again.reason()).isEqualTo("AlreadyExists");
+        String rv = created.body().path("metadata").path("resourceVersion").asText();
+        String update = "{\"metadata\":{\"name\":\"c\",\"resourceVersion\":\"" + rv + "\"},\"data\":{\"a\":\"2\"}}";
+        assertThat(rest.put("/api/v1/namespaces/" + ns + "/configmaps/c", update).code()).isEqualTo(200);
+        Rest.Answer stale = rest.put("/api/v1/namespaces/" + ns + "/configmaps/c", update);
+        assertThat(stale.code()).isEqualTo(409);
+        assertThat(stale.reason()).isEqualTo("Conflict");
+        assertThat(stale.body().path("message").asText()).contains("the object has been modified");
+    }
+
+    @Test
+    void writesIntoAMissingNamespaceAreNotFoundAndIntoATerminatingOneForbidden() {
+        assertThat(rest.post("/api/v1/namespaces/nowhere/configmaps", configMap("c")).code()).isEqualTo(404);
+        String ns = namespace("leaving");
+        Rest.Answer deleting = rest.delete("/api/v1/namespaces/" + ns);
+        assertThat(deleting.code()).isIn(200, 202);
+        assertThat(rest.get("/api/v1/namespaces/" + ns).body().path("status").path("phase").asText()).isEqualTo("Terminating");
+        Rest.Answer refused = rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c"));
+        assertThat(refused.code()).isEqualTo(403);
+        assertThat(refused.body().path("message").asText()).contains("because it is being terminated");
+    }
+
+    @Test
+    void generationMovesOnSpecChangesOnlyAndStatusGoesThroughItsSubresource() {
+        String ns = namespace("generation");
+        String deploy = """
+                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+                 "spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"metadata":{"labels":{"app":"d"}},
+                   "spec":{"containers":[{"name":"c","image":"nginx"}]}}},
+                 "status":{"replicas":99}}
+                """;
+        Rest.Answer created = rest.post("/apis/apps/v1/namespaces/" + ns + "/deployments", deploy);
+        assertThat(created.code()).isEqualTo(201);
+        assertThat(created.body().path("metadata").path("generation").asInt()).isEqualTo(1);
+        assertThat(created.body().path("status").path("replicas").isMissingNode()).isTrue();
+        assertThat(created.body().path("spec").path("strategy").path("rollingUpdate").path("maxSurge").asText()).isEqualTo("25%");
+        assertThat(created.body().path("spec").path("revisionHistoryLimit").asInt()).isEqualTo(10);
+        String path = "/apis/apps/v1/namespaces/" + ns + "/deployments/d";
+        rest.patch(path, "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
+        assertThat(rest.get(path).body().path("metadata").path("generation").asInt()).isEqualTo(1);
+        rest.patch(path, "application/merge-patch+json", "{\"spec\":{\"replicas\":4}}");
+        assertThat(rest.get(path).body().path("metadata").path("generation").asInt()).isEqualTo(2);
+        Rest.Answer ignored = rest.patch(path, "application/merge-patch+json", "{\"status\":{\"replicas\":7}}");
+        assertThat(ignored.body().path("status").path("replicas").isMissingNode()).isTrue();
+        Rest.Answer status = rest.patch(path + "/status", "application/merge-patch+json",
+                "{\"status\":{\"replicas\":7},\"spec\":{\"replicas\":1}}");
+        assertThat(status.code()).isEqualTo(200);
+        assertThat(status.body().path("status").path("replicas").asInt()).isEqualTo(7);
+        assertThat(status.body().path("spec").path("replicas").asInt()).isEqualTo(4);
+        assertThat(status.body().path("metadata").path("generation").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void dryRunValidatesWithoutStoring() {
+        Rest.Answer a = rest.post("/api/v1/namespaces/default/configmaps?dryRun=All", configMap("dry"));
+        assertThat(a.code()).isEqualTo(201);
+        assertThat(rest.get("/api/v1/namespaces/default/configmaps/dry").code()).isEqualTo(404);
+        assertThat(rest.post("/api/v1/namespaces/default/configmaps?dryRun=Sometimes", configMap("dry")).code()).isEqualTo(400);
+    }
+
+    @Test
+    void finalizersHoldADeletedObjectUntilRemoved() {
+        String ns = namespace("finalizers");
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps",
+                "{\"metadata\":{\"name\":\"held\",\"finalizers\":[\"example.com/hold\"]},\"data\":{}}");
+        Rest.Answer deleted = rest.delete("/api/v1/namespaces/" + ns + "/configmaps/held");
+        assertThat(deleted.code()).isEqualTo(202);
+        JsonNode held = rest.get("/api/v1/namespaces/" + ns + "/configmaps/held").body();
+        assertThat(held.path("metadata").path("deletionTimestamp").asText()).isNotEmpty();
+        rest.patch("/api/v1/namespaces/" + ns + "/configmaps/held", "application/merge-patch+json",
+                "{\"metadata\":{\"finalizers\":null}}");
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/configmaps/held").code()).isEqualTo(404);
+    }
+
+    @Test
+    void podsOnANodeAreDeletedGracefullyAndBindingAssignsThemOnce() {
+        String ns = namespace("pods");
+        rest.post("/api/v1/namespaces/" + ns + "/pods",
+                "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+        String binding = "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"p\"},\"target\":{\"kind\":\"Node\",\"name\":\"node-1\"}}";
+        assertThat(rest.post("/api/v1/namespaces/" + ns + "/pods/p/binding", binding).code()).isEqualTo(201);
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/pods/p").body().path("spec").path("nodeName").asText()).isEqualTo("node-1");
+        Rest.Answer twice = rest.post("/api/v1/namespaces/" + ns + "/pods/p/binding", binding);
+        assertThat(twice.code()).isEqualTo(409);
+        Rest.Answer graceful = rest.delete("/api/v1/namespaces/" + ns + "/pods/p");
+        assertThat(graceful.code()).isEqualTo(202);
+        JsonNode terminating = rest.get("/api/v1/namespaces/" + ns + "/pods/p").body();
+        assertThat(terminating.path("metadata").path("deletionGracePeriodSeconds").asInt()).isEqualTo(30);
+        assertThat(rest.delete("/api/v1/namespaces/" + ns + "/pods/p?gracePeriodSeconds=0").code()).isEqualTo(200);
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/pods/p").code()).isEqualTo(404);
+    }
+
+    @Test
+    void clusterIpsAndNodePortsAreNeverHandedOutTwice() {
+        String ns = namespace("alloc");
+        Set<String> ips = new HashSet<>();
+        Set<Integer> ports = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            Rest.Answer a = rest.post("/api/v1/namespaces/" + ns + "/services",
+                    "{\"metadata\":{\"name\":\"s" + i + "\"},\"spec\":{\"type\":\"NodePort\",\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":80}]}}");
+            assertThat(a.code()).isEqualTo(201);
+            assertThat(ips.add(a.body().path("spec").path("clusterIP").asText())).isTrue();
+            assertThat(ports.add(a.body().path("spec").path("ports").get(0).path("nodePort").asInt())).isTrue();
+            assertThat(a.body().path("spec").path("ports").get(0).path("targetPort").asInt()).isEqualTo(80);
+        }
+        assertThat(ips).allMatch(ip -> ip.startsWith("127.96."));
+        assertThat(ports).allMatch(p -> p >= 30000 && p <= 32767);
+        int taken = ports.iterator().next();
+        Rest.Answer clash = rest.post("/api/v1/namespaces/" + ns + "/services",
+                "{\"metadata\":{\"name\":\"clash\"},\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":" + taken + "}]}}");
+        assertThat(clash.code()).isEqualTo(422);
+        assertThat(clash.body().path("message").asText()).contains("provided port is already allocated");
+        rest.delete("/api/v1/namespaces/" + ns + "/services/s0");
+        String freedIp = rest.post("/api/v1/namespaces/" + ns + "/services",
+                "{\"metadata\":{\"name\":\"again\"},\"spec\":{\"clusterIP\":\"" + ips.iterator().next() + "\",\"ports\":[{\"port\":80}]}}")
+                .body().path("metadata").path("name").asText();
+        assertThat(freedIp).isIn("again", "");
+    }
+
+    @Test
+    void listsPageWithLimitAndContinue() {
+        String ns = namespace("paging");
+        for (int i = 0; i < 25; i++) {
+            rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap(String.format("cm-%02d", i)));
+        }
+        Set<String> names = new HashSet<>();
+        String cont = "";
+        int pages = 0;
+        do {
+            Rest.Answer page = rest.get("/api/v1/namespaces/" + ns + "/configmaps?limit=10" + (cont.isEmpty() ? "" : "&continue=" + cont));
+            assertThat(page.body().path("kind").asText()).isEqualTo("ConfigMapList");
+            page.body().path("items").forEach(i -> names.add(i.path("metadata").path("name").asText()));
+            cont = page.body().path("metadata").path("continue").asText("");
+            pages++;
+        } while (!cont.isEmpty());
+        assertThat(pages).isEqualTo(3);
+        assertThat(names).hasSize(25);
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/configmaps?continue=garbage").code()).isEqualTo(400);
+    }
+
+    @Test
+    void selectorsFilterListsAndUnsupportedFieldsAreBadRequests() {
+        String ns = namespace("selectors");
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps", "{\"metadata\":{\"name\":\"a\",\"labels\":{\"tier\":\"web\"}}}");
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps", "{\"metadata\":{\"name\":\"b\",\"labels\":{\"tier\":\"db\"}}}");
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/configmaps?labelSelector=tier%20in%20(web,cache)").body().path("items"))
+                .extracting(i -> i.path("metadata").path("name").asText()).containsExactly("a");
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/configmaps?fieldSelector=metadata.name%3Db").body().path("items"))
+                .extracting(i -> i.path("metadata").path("name").asText()).containsExactly("b");
+        assertThat(rest.get("/api/v1/namespaces/" + ns + "/configmaps?fieldSelector=spec.nodeName%3Dx").code()).isEqualTo(400);
+    }
+
+    @Test
+    void watchDeliversAddedModifiedAndDeletedWithTheObject() throws Exception {
+        String ns = namespace("watching");
+        String rv = rest.get("/api/v1/namespaces/" + ns + "/configmaps").body().path("metadata").path("resourceVersion").asText();
+        BlockingQueue<JsonNode> events = rest.watch("/api/v1/namespaces/" + ns + "/configmaps?watch=1&resourceVersion=" + rv + "&timeoutSeconds=20");
+        Thread.sleep(300);
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("w"));
+        rest.patch("/api/v1/namespaces/" + ns + "/configmaps/w", "application/merge-patch+json", "{\"data\":{\"a\":\"2\"}}");
+        rest.delete("/api/v1/namespaces/" + ns + "/configmaps/w");
+        JsonNode added = events.poll(10, TimeUnit.SECONDS);
+        JsonNode modified = events.poll(10, TimeUnit.SECONDS);
+        JsonNode deleted = events.poll(10, TimeUnit.SECONDS);
+        assertThat(added.path("type").asText()).isEqualTo("ADDED");
+        assertThat(added.path("object").path("kind").asText()).isEqualTo("ConfigMap");
+        assertThat(modified.path("type").asText()).isEqualTo("MODIFIED");
+        assertThat(deleted.path("type").asText()).isEqualTo("DELETED");
+        assertThat(deleted.path("object").path("data").path("a").asText()).isEqualTo("2");
+        assertThat(deleted.path("object").path("metadata").path("resourceVersion").asLong())
+                .isGreaterThan(modified.path("object").path("metadata").path("resourceVersion").asLong());
+    }
+
+    @Test
+    void watchListSendsTheInitialStateThenTheInitialEventsEndBookmark() throws Exception {
+        String ns = namespace("watchlist");
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("one"));
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("two"));
+        BlockingQueue<JsonNode> events = rest.watch("/api/v1/namespaces/" + ns
+                + "/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=10");
+        assertThat(events.poll(10, TimeUnit.SECONDS).path("type").asText()).isEqualTo("ADDED");
+        assertThat(events.poll(10, TimeUnit.SECONDS).path("type").asText()).isEqualTo("ADDED");
+        JsonNode bookmark = events.poll(10, TimeUnit.SECONDS);
+        assertThat(bookmark.path("type").asText()).isEqualTo("BOOKMARK");
+        assertThat(bookmark.path("object").path("metadata").path("annotations").path("k8s.io/initial-events-end").asText()).isEqualTo("true");
+    }
+
+    @Test
+    void watchFromACompactedRevisionEndsWithGone() throws Exception {
+        String ns = namespace("compacted");
+        String rv = rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c")).body().path("metadata").path("resourceVersion").asText();
+        rest.patch("/api/v1/namespaces/" + ns + "/configmaps/c", "application/merge-patch+json", "{\"data\":{\"a\":\"2\"}}");
+        rest.patch("/api/v1/namespaces/" + ns + "/configmaps/c", "application/merge-patch+json", "{\"data\":{\"a\":\"3\"}}");
+        try (EtcdStore etcd = EtcdStore.connect(EtcdTestResource.etcd.endpoint())) {
+            etcd.compact(etcd.currentRevision().join()).join();
+        }
+        BlockingQueue<JsonNode> events = rest.watch("/api/v1/namespaces/" + ns + "/configmaps?watch=1&resourceVersion=" + rv);
+        JsonNode error = events.poll(10, TimeUnit.SECONDS);
+        assertThat(error.path("type").asText()).isEqualTo("ERROR");
+        assertThat(error.path("object").path("code").asInt()).isEqualTo(410);
+        assertThat(error.path("object").path("reason").asText()).isEqualTo("Expired");
+        Rest.Answer list = rest.get("/api/v1/namespaces/" + ns + "/configmaps?resourceVersion=" + rv + "&resourceVersionMatch=Exact");
+        assertThat(list.code()).isEqualTo(410);
+    }
+
+    @Test
+    void scaleSubresourceReadsAndWritesReplicas() {
+        String ns = namespace("scale");
+        rest.post("/apis/apps/v1/namespaces/" + ns + "/deployments", """
+                {"metadata":{"name":"d"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"d"}},
+                 "template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}
+                """);
+        Rest.Answer scale = rest.get("/apis/apps/v1/namespaces/" + ns + "/deployments/d/scale");
+        assertThat(scale.body().path("kind").asText()).isEqualTo("Scale");
+        assertThat(scale.body().path("spec").path("replicas").asInt()).isEqualTo(2);
+        assertThat(scale.body().path("status").path("selector").asText()).isEqualTo("app=d");
+        rest.put("/apis/apps/v1/namespaces/" + ns + "/deployments/d/scale",
+                "{\"apiVersion\":\"autoscaling/v1\",\"kind\":\"Scale\",\"metadata\":{\"name\":\"d\"},\"spec\":{\"replicas\":6}}");
+        assertThat(rest.get("/apis/apps/v1/namespaces/" + ns + "/deployments/d").body().path("spec").path("replicas").asInt()).isEqualTo(6);
+    }
+
+    @Test
+    void tablesCarryColumnsRowsAndTheListResourceVersion() {
+        Rest.Answer table = rest.send("GET", "/api/v1/namespaces", null, null,
+                "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
+        assertThat(table.body().path("kind").asText()).isEqualTo("Table");
+        assertThat(table.body().path("columnDefinitions").get(0).path("name").asText()).isEqualTo("Name");
+        assertThat(table.body().path("metadata").path("resourceVersion").asText()).isNotEmpty();
+        assertThat(table.body().path("rows").size()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void eventsAreWrittenWithAnExpiringLease() {
+        String event = """
+                {"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"p","namespace":"default"},
+                 "reason":"Started","message":"hello","type":"Normal"}
+                """;
+        assertThat(rest.post("/api/v1/namespaces/default/events", event).code()).isEqualTo(201);
+        try (EtcdStore etcd = EtcdStore.connect(EtcdTestResource.etcd.endpoint())) {
+            long lease = etcd.get(StorageKeys.object("", "events", "default", "e1")).join().orElseThrow().lease();
+            assertThat(lease).isNotZero();
+        }
+        assertThat(rest.get("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dp,reason%3DStarted")
+                .body().path("items").size()).isEqualTo(1);
+    }
+
+    @Test
+    void versionHealthAndMetricsAnswer() {
+        Rest.Answer version = rest.get("/version");
+        assertThat(version.body().path("gitVersion").asText()).matches("v\\d+\\.\\d+\\.\\d+.*");
+        for (String path : new String[] {"/healthz", "/livez", "/readyz"}) {
+            assertThat(rest.send("GET", path, null, null, null).code()).isEqualTo(200);
+        }
+        rest.get("/api/v1/namespaces/default/configmaps");
+        String metrics = rest.send("GET", "/q/metrics", null, null, "text/plain").raw().body();
+        assertThat(metrics).contains("apiserver_request_total", "apiserver_request_duration_seconds_bucket");
+    }
+
+    @Test
+    void unknownPathsAndResourcesAreNotFoundStatuses() {
+        Rest.Answer a = rest.get("/apis/nothing.example.com/v1/things");
+        assertThat(a.code()).isEqualTo(404);
+        assertThat(a.body().path("kind").asText()).isEqualTo("Status");
+        assertThat(rest.get("/api/v1/namespaces/default/configmaps/absent").reason()).isEqualTo("NotFound");
+    }
+}
