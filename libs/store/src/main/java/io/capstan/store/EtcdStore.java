@@ -61,6 +61,11 @@ public final class EtcdStore implements AutoCloseable {
         return new EtcdStore(Client.builder().endpoints(endpoints.split(",")).build(), true);
     }
 
+    /** Connects with gRPC interceptors on every etcd call (metrics, tracing). */
+    public static EtcdStore connect(String endpoints, List<io.grpc.ClientInterceptor> interceptors) {
+        return new EtcdStore(Client.builder().endpoints(endpoints.split(",")).interceptors(interceptors).build(), true);
+    }
+
     public Client client() {
         return client;
     }

@@ -65,19 +65,4 @@ public final class ApiMetrics {
             return value;
         });
     }
-
-    /** Times one etcd call, as {@code etcd_request_duration_seconds{operation,type}}. */
-    public <T> java.util.concurrent.CompletableFuture<T> etcd(String operation, String resource,
-                                                             java.util.concurrent.CompletableFuture<T> call) {
-        long start = System.nanoTime();
-        return call.whenComplete((v, t) -> Timer.builder("etcd_request_duration_seconds")
-                .description("etcd request latency by operation and resource")
-                .tag("operation", operation)
-                .tag("type", resource)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(30))
-                .register(registry)
-                .record(Duration.ofNanos(System.nanoTime() - start)));
-    }
 }

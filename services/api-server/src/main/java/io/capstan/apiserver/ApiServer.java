@@ -2,7 +2,6 @@ package io.capstan.apiserver;
 
 import io.capstan.api.json.KubeJson;
 import io.capstan.api.registry.ResourceRegistry;
-import io.capstan.api.registry.ResourceType;
 import io.capstan.api.status.ApiException;
 import io.capstan.schema.OpenApiV2Protobuf;
 import io.capstan.schema.OpenApiV3;
@@ -21,7 +20,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +52,7 @@ public class ApiServer {
         if (etcd != null) {
             return;
         }
-        etcd = EtcdStore.connect(config.etcdEndpoints());
+        etcd = EtcdStore.connect(config.etcdEndpoints(), List.of(new EtcdMetricsInterceptor(meters)));
         registry = ResourceRegistry.withBuiltins();
         ApiMetrics metrics = new ApiMetrics(meters);
         ServiceAllocator allocator = new ServiceAllocator(etcd, config.serviceCidr(), config.nodePortRange());
@@ -229,18 +227,5 @@ public class ApiServer {
             }
             Responses.raw(ctx, ok ? 200 : 500, "text/plain; charset=utf-8", body.getBytes());
         });
-    }
-
-    /** Exposed for tests and benchmarks that run in-process. */
-    public ResourceRegistry registry() {
-        return registry;
-    }
-
-    static Duration seconds(long s) {
-        return Duration.ofSeconds(s);
-    }
-
-    ResourceType type(String group, String version, String plural) {
-        return registry.find(group, version, plural).orElseThrow();
     }
 }

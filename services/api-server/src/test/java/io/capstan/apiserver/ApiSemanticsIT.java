@@ -413,7 +413,8 @@ class ApiSemanticsIT {
         }
         rest.get("/api/v1/namespaces/default/configmaps");
         String metrics = rest.send("GET", "/q/metrics", null, null, "text/plain").raw().body();
-        assertThat(metrics).contains("apiserver_request_total", "apiserver_request_duration_seconds_bucket");
+        assertThat(metrics).contains("apiserver_request_total", "apiserver_request_duration_seconds_bucket",
+                "etcd_request_duration_seconds_bucket");
     }
 
     @Test

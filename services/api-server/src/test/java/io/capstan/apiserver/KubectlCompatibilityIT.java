@@ -341,4 +341,32 @@ class KubectlCompatibilityIT {
         assertThat(strict.exitCode()).isNotZero();
         assertThat(strict.stderr()).contains("unknownField");
     }
+
+    @org.junit.jupiter.api.Test
+    void rawCurlCallsCreateReadAndDeleteAPod() throws Exception {
+        Path dir = Files.createTempDirectory("curl");
+        Path pod = dir.resolve("pod.json");
+        Files.writeString(pod, """
+                {"apiVersion":"v1","kind":"Pod","metadata":{"name":"curl-pod","labels":{"via":"curl"}},
+                 "spec":{"containers":[{"name":"c","image":"busybox","command":["sleep","3600"]}]}}
+                """);
+        String base = url.toString().replaceAll("/$", "");
+        assertThat(curl("-XPOST", base + "/api/v1/namespaces/default/pods", "-H", "Content-Type: application/json",
+                "-d", "@" + pod)).startsWith("201 ").contains("\"name\":\"curl-pod\"");
+        assertThat(curl(base + "/api/v1/namespaces/default/pods/curl-pod")).startsWith("200 ").contains("\"phase\":\"Pending\"");
+        assertThat(curl(base + "/api/v1/namespaces/default/pods?labelSelector=via%3Dcurl")).startsWith("200 ").contains("PodList");
+        assertThat(curl("-XDELETE", base + "/api/v1/namespaces/default/pods/curl-pod")).startsWith("200 ");
+        assertThat(curl(base + "/api/v1/namespaces/default/pods/curl-pod")).startsWith("404 ").contains("\"reason\":\"NotFound\"");
+    }
+
+    /** Runs curl and returns "CODE body". */
+    private static String curl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "-w", "\n%{http_code}"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        int nl = out.lastIndexOf('\n');
+        return out.substring(nl + 1).trim() + " " + out.substring(0, nl);
+    }
 }
