@@ -23,10 +23,12 @@ import java.util.concurrent.CompletableFuture;
  * keeps the registry's entries for them current on every api-server. It also plays
  * apiextensions-apiserver's naming controller: a CRD whose names are registered gets
  * {@code status.acceptedNames} and the {@code NamesAccepted} and {@code Established}
- * conditions, which {@code kubectl wait --for=condition=established} waits for.
+ * conditions, which {@code kubectl wait --for=condition=established} waits for, and its
+ * finalizer controller: a deleted CRD takes its custom resources with it.
  */
 final class CrdRegistrar {
     private static final Logger LOG = Logger.getLogger(CrdRegistrar.class);
+    static final String CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
 
     private final ResourceRegistry registry;
     private final ResourceStore store;
@@ -69,7 +71,11 @@ final class CrdRegistrar {
         registry.unregister(group, plural);
         types.forEach(registry::register);
         if (crd.path("metadata").has("deletionTimestamp")) {
-            registry.unregister(group, plural);
+            cleanUp(crd, types);
+            return;
+        }
+        if (!hasFinalizer(crd)) {
+            addFinalizer(crd);
             return;
         }
         if (!established(crd)) {
@@ -108,6 +114,67 @@ final class CrdRegistrar {
         return out;
     }
 
+    private static boolean hasFinalizer(JsonNode crd) {
+        for (JsonNode f : crd.path("metadata").path("finalizers")) {
+            if (CLEANUP_FINALIZER.equals(f.asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** As apiextensions-apiserver: a CRD keeps a finalizer until its custom resources are gone. */
+    private void addFinalizer(ObjectNode crd) {
+        String name = KubeJson.text(crd, "metadata", "name");
+        store.patch(crdType, null, name, null, systemOptions(), (cur, now) -> {
+            if (!hasFinalizer(cur)) {
+                ArrayNode finalizers = cur.path("metadata").path("finalizers").isArray()
+                        ? (ArrayNode) cur.path("metadata").get("finalizers")
+                        : KubeJson.with(cur, "metadata").putArray("finalizers");
+                finalizers.add(CLEANUP_FINALIZER);
+            }
+            return cur;
+        }, null).whenComplete((r, t) -> {
+            if (t != null) {
+                LOG.debugf("could not add the cleanup finalizer to CRD %s: %s", name, t.getMessage());
+            }
+        });
+    }
+
+    /** Deletes every custom resource of a CRD being deleted, then releases the CRD. */
+    private void cleanUp(ObjectNode crd, List<ResourceType> types) {
+        String name = KubeJson.text(crd, "metadata", "name");
+        ResourceType stored = types.stream().filter(ResourceType::servedInStorageVersion).findFirst()
+                .orElse(types.isEmpty() ? null : types.get(0));
+        CompletableFuture<?> deleted = stored == null ? CompletableFuture.completedFuture(null)
+                : deleteAll(ResourceStore.prefix(stored, null), stored);
+        deleted.thenCompose(v -> store.patch(crdType, null, name, null, systemOptions(), (cur, now) -> {
+            ArrayNode kept = KubeJson.NODES.arrayNode();
+            cur.path("metadata").path("finalizers").forEach(f -> {
+                if (!CLEANUP_FINALIZER.equals(f.asText())) {
+                    kept.add(f);
+                }
+            });
+            KubeJson.with(cur, "metadata").set("finalizers", kept);
+            return cur;
+        }, null)).whenComplete((r, t) -> {
+            registry.unregister(crd.path("spec").path("group").asText(), crd.path("spec").path("names").path("plural").asText());
+            if (t != null) {
+                LOG.warnf("cleaning up custom resources of CRD %s failed: %s", name, t.getMessage());
+            }
+        });
+    }
+
+    private CompletableFuture<Void> deleteAll(String prefix, ResourceType type) {
+        return store.etcd().list(prefix, null, 0, 0).thenCompose(page -> CompletableFuture.allOf(page.items().stream()
+                .map(item -> store.etcd().delete(item.key(), item.modRevision()).exceptionally(t -> 0L))
+                .toArray(CompletableFuture[]::new)));
+    }
+
+    private static WriteOptions systemOptions() {
+        return new WriteOptions(false, "apiextensions-apiserver", WriteOptions.FieldValidation.IGNORE, false);
+    }
+
     private static boolean established(JsonNode crd) {
         for (JsonNode c : crd.path("status").path("conditions")) {
             if ("Established".equals(c.path("type").asText()) && "True".equals(c.path("status").asText())) {
@@ -130,8 +197,7 @@ final class CrdRegistrar {
 
     private void markEstablished(ObjectNode crd) {
         String name = KubeJson.text(crd, "metadata", "name");
-        WriteOptions options = new WriteOptions(false, "apiextensions-apiserver", WriteOptions.FieldValidation.IGNORE, false);
-        store.patch(crdType, null, name, "status", options, (cur, now) -> {
+        store.patch(crdType, null, name, "status", systemOptions(), (cur, now) -> {
             ObjectNode status = KubeJson.with(cur, "status");
             status.set("acceptedNames", acceptedNames(cur));
             ArrayNode conditions = status.putArray("conditions");

@@ -340,6 +340,12 @@ class KubectlCompatibilityIT {
         Kubectl.Result strict = k.run("apply", "-f", bad.toString());
         assertThat(strict.exitCode()).isNotZero();
         assertThat(strict.stderr()).contains("unknownField");
+        assertThat(k.run("delete", "crd", "crontabs." + group, "--timeout=30s").ok().stdout()).contains("deleted");
+        Rest rest = new Rest(url.toString());
+        assertThat(rest.get("/apis/" + group + "/v1/namespaces/default/crontabs").code()).isEqualTo(404);
+        try (var etcd = io.capstan.store.EtcdStore.connect(EtcdTestResource.etcd.endpoint())) {
+            assertThat(etcd.list("/registry/" + group + "/crontabs/", null, 0, 0).join().items()).isEmpty();
+        }
     }
 
     @org.junit.jupiter.api.Test
