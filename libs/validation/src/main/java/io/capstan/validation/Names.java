@@ -21,12 +21,6 @@ final class Names {
     static final String CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+";
     static final String PERCENT_FMT = "[0-9]+%";
 
-    private static final Pattern DNS1123_LABEL = Pattern.compile(DNS1123_LABEL_FMT);
-    private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile(DNS1123_SUBDOMAIN_FMT);
-    private static final Pattern DNS1035_LABEL = Pattern.compile(DNS1035_LABEL_FMT);
-    private static final Pattern QUALIFIED_NAME = Pattern.compile(QUALIFIED_NAME_FMT);
-    private static final Pattern LABEL_VALUE = Pattern.compile(LABEL_VALUE_FMT);
-    private static final Pattern CONFIG_MAP_KEY = Pattern.compile(CONFIG_MAP_KEY_FMT);
     private static final Pattern PERCENT = Pattern.compile(PERCENT_FMT);
     private static final Pattern PORT_NAME_CHARSET = Pattern.compile("[-a-z0-9]+");
     private static final Pattern ONE_LETTER = Pattern.compile(".*[a-z].*");
@@ -55,7 +49,7 @@ final class Names {
         if (value.length() > 63) {
             errs.add(maxLenError(63));
         }
-        if (!DNS1123_LABEL.matcher(value).matches()) {
+        if (!isDns1123Label(value, 0, value.length())) {
             errs.add(regexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
                     + "and must start and end with an alphanumeric character", DNS1123_LABEL_FMT, "my-name", "123-abc"));
         }
@@ -67,7 +61,7 @@ final class Names {
         if (value.length() > 253) {
             errs.add(maxLenError(253));
         }
-        if (!DNS1123_SUBDOMAIN.matcher(value).matches()) {
+        if (!isDns1123Subdomain(value)) {
             errs.add(regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
                     + "and must start and end with an alphanumeric character", DNS1123_SUBDOMAIN_FMT, "example.com"));
         }
@@ -79,7 +73,7 @@ final class Names {
         if (value.length() > 63) {
             errs.add(maxLenError(63));
         }
-        if (!DNS1035_LABEL.matcher(value).matches()) {
+        if (value.isEmpty() || !(value.charAt(0) >= 'a' && value.charAt(0) <= 'z') || !isDns1123Label(value, 0, value.length())) {
             errs.add(regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
                     + "start with an alphabetic character, and end with an alphanumeric character", DNS1035_LABEL_FMT,
                     "my-name", "abc-123"));
@@ -117,7 +111,7 @@ final class Names {
         } else if (name.length() > 63) {
             errs.add("name part " + maxLenError(63));
         }
-        if (!QUALIFIED_NAME.matcher(name).matches()) {
+        if (!isQualifiedName(name)) {
             errs.add("name part " + nameMsg);
         }
         return errs;
@@ -128,7 +122,7 @@ final class Names {
         if (value.length() > 63) {
             errs.add(maxLenError(63));
         }
-        if (!LABEL_VALUE.matcher(value).matches()) {
+        if (!(value.isEmpty() || isQualifiedName(value))) {
             errs.add(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
                     + "and must start and end with an alphanumeric character", LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
         }
@@ -140,7 +134,7 @@ final class Names {
         if (value.length() > 253) {
             errs.add(maxLenError(253));
         }
-        if (!CONFIG_MAP_KEY.matcher(value).matches()) {
+        if (!isConfigMapKey(value)) {
             errs.add(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
                     CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"));
         }
@@ -264,5 +258,73 @@ final class Names {
         }
         int b = Integer.parseInt(bits);
         return isIpv4(ip) ? b <= 32 : isIpv6(ip) && b <= 128;
+    }
+
+    // Hand-written scanners for the hot checks: java.util.regex allocates per group and
+    // backtracks, and every object, label and annotation passes through these on each write.
+
+    private static boolean alnumLower(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    }
+
+    private static boolean alnum(char c) {
+        return alnumLower(c) || (c >= 'A' && c <= 'Z');
+    }
+
+    /** {@code [a-z0-9]([-a-z0-9]*[a-z0-9])?} over value[from, to). */
+    static boolean isDns1123Label(String value, int from, int to) {
+        if (to <= from || !alnumLower(value.charAt(from)) || !alnumLower(value.charAt(to - 1))) {
+            return false;
+        }
+        for (int i = from + 1; i < to - 1; i++) {
+            char c = value.charAt(i);
+            if (!alnumLower(c) && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Dot-separated DNS-1123 labels. */
+    static boolean isDns1123Subdomain(String value) {
+        int start = 0;
+        for (int i = 0; i <= value.length(); i++) {
+            if (i == value.length() || value.charAt(i) == '.') {
+                if (!isDns1123Label(value, start, i)) {
+                    return false;
+                }
+                start = i + 1;
+            }
+        }
+        return true;
+    }
+
+    /** {@code ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]}. */
+    static boolean isQualifiedName(String value) {
+        int n = value.length();
+        if (n == 0 || !alnum(value.charAt(0)) || !alnum(value.charAt(n - 1))) {
+            return false;
+        }
+        for (int i = 1; i < n - 1; i++) {
+            char c = value.charAt(i);
+            if (!alnum(c) && c != '-' && c != '_' && c != '.') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [-._a-zA-Z0-9]+}. */
+    static boolean isConfigMapKey(String value) {
+        if (value.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!alnum(c) && c != '-' && c != '_' && c != '.') {
+                return false;
+            }
+        }
+        return true;
     }
 }

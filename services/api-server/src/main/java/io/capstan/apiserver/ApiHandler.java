@@ -368,7 +368,7 @@ final class ApiHandler {
         });
     }
 
-    private static JsonNode deleteOptions(RoutingContext ctx) {
+    private JsonNode deleteOptions(RoutingContext ctx) {
         byte[] body = body(ctx);
         ObjectNode opts = KubeJson.object();
         if (body != null && body.length > 0) {
@@ -425,7 +425,9 @@ final class ApiHandler {
         return ctx.queryParams().get(name);
     }
 
-    static byte[] body(RoutingContext ctx) {
-        return ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    byte[] body(RoutingContext ctx) {
+        byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        store.checkBodySize(body.length);
+        return body;
     }
 }

@@ -38,6 +38,8 @@ public class ApiServer {
     ApiServerConfig config;
     @Inject
     MeterRegistry meters;
+    @Inject
+    FeedConfig feedConfig;
 
     private EtcdStore etcd;
     private ResourceRegistry registry;
@@ -47,6 +49,7 @@ public class ApiServer {
     private OpenApiV3 openApi;
     private CrdRegistrar crds;
     private Compactor compactor;
+    private FeedRelay relay;
 
     void init() {
         if (etcd != null) {
@@ -62,7 +65,7 @@ public class ApiServer {
         discovery = new Discovery(registry);
         openApi = new OpenApiV3(registry);
         crds = new CrdRegistrar(registry, store);
-        compactor = new Compactor(etcd, config.compactionInterval());
+        compactor = new Compactor(etcd, config.compactionInterval(), feedConfig.bootstrapServers().isPresent());
     }
 
     void routes(@Observes Router router) {
@@ -82,10 +85,16 @@ public class ApiServer {
         init();
         Bootstrap.run(store, registry).thenCompose(v -> crds.start()).orTimeout(60, TimeUnit.SECONDS).join();
         compactor.start();
+        feedConfig.bootstrapServers().ifPresentOrElse(
+                servers -> relay = new FeedRelay(etcd, registry, servers, meters, identity(), feedConfig.progressIntervalMillis()).start(),
+                () -> LOG.warn("capstan.kafka.bootstrap-servers is not set: no change feed is published"));
         LOG.infof("api-server ready on etcd %s", config.etcdEndpoints());
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        if (relay != null) {
+            relay.close();
+        }
         if (crds != null) {
             crds.stop();
         }
@@ -95,6 +104,11 @@ public class ApiServer {
         if (etcd != null) {
             etcd.close();
         }
+    }
+
+    private static String identity() {
+        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+        return host + "-" + ProcessHandle.current().pid();
     }
 
     private void serve(RoutingContext ctx) {

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Compacts etcd history as kube-apiserver does: every interval it compacts up to the revision
  * it saw one interval earlier, so watches and paged lists always have at least one interval of
- * history to resume from, and nothing grows without bound.
+ * history to resume from, and nothing grows without bound. With the change feed on, it never
+ * compacts past the revision the feed has published, so a restarted relay has no gap.
  */
 final class Compactor {
     private static final Logger LOG = Logger.getLogger(Compactor.class);
@@ -24,11 +25,13 @@ final class Compactor {
         t.setDaemon(true);
         return t;
     });
+    private final boolean feedEnabled;
     private long previous;
 
-    Compactor(EtcdStore etcd, Duration interval) {
+    Compactor(EtcdStore etcd, Duration interval, boolean feedEnabled) {
         this.etcd = etcd;
         this.interval = interval;
+        this.feedEnabled = feedEnabled;
     }
 
     void start() {
@@ -38,9 +41,11 @@ final class Compactor {
     private void tick() {
         try {
             long current = etcd.currentRevision().get(30, TimeUnit.SECONDS);
-            if (previous > 0 && previous < current) {
-                etcd.compact(previous).get(60, TimeUnit.SECONDS);
-                LOG.infof("compacted etcd up to revision %d", previous);
+            // The change feed resumes from its published revision, so history after it must stay.
+            long target = feedEnabled ? Math.min(previous, FeedRelay.readPublished(etcd)) : previous;
+            if (target > 0 && target < current) {
+                etcd.compact(target).get(60, TimeUnit.SECONDS);
+                LOG.infof("compacted etcd up to revision %d", target);
             }
             previous = current;
         } catch (Exception e) {

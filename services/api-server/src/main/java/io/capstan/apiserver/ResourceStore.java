@@ -46,6 +46,7 @@ import java.util.function.Function;
  */
 public final class ResourceStore {
     private static final int MAX_RETRIES = 10;
+    private static final int ETCD_PAGE = 500;
     private static final Set<String> TERMINAL_PHASES = Set.of("Succeeded", "Failed");
     private static final String GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -139,15 +140,18 @@ public final class ResourceStore {
 
     private CompletableFuture<ListPage> listPages(ResourceType type, String prefix, String start, long revision,
                                                   ListQuery query, List<ObjectNode> out) {
-        int want = query.limit() - out.size();
-        return etcd.list(prefix, start, revision, query.limit() > 0 ? Math.max(want, 1) : 0).thenCompose(page -> {
+        // Unlimited lists are still read from etcd in pages at one revision: one etcd answer must
+        // stay under gRPC's message limit, whatever the collection's size.
+        boolean unlimited = query.limit() <= 0;
+        int want = unlimited ? ETCD_PAGE : Math.max(query.limit() - out.size(), 1);
+        return etcd.list(prefix, start, revision, want).thenCompose(page -> {
             for (StoredObject so : page.items()) {
                 ObjectNode obj = decode(so);
                 if (query.labels().matches(obj) && query.fields().matches(obj)) {
                     out.add(fromStorage(type, obj));
                 }
             }
-            if (page.hasMore() && query.limit() > 0 && out.size() < query.limit()) {
+            if (page.hasMore() && (unlimited || out.size() < query.limit())) {
                 return listPages(type, prefix, page.nextKey(), page.revision(), query, out);
             }
             return CompletableFuture.completedFuture(page);
@@ -180,7 +184,6 @@ public final class ResourceStore {
     private CompletableFuture<ObjectNode> admitAndCreate(ResourceType type, ResourceType st, ObjectNode obj, WriteOptions options) {
         String namespace = KubeJson.text(obj, "metadata", "namespace");
         String name = KubeJson.text(obj, "metadata", "name");
-        checkSize(obj);
         Defaults.apply(st, obj);
         if (st.kind().equals("Job") && st.group().equals("batch")) {
             Defaults.jobSelector(obj, KubeJson.text(obj, "metadata", "uid"));
@@ -195,7 +198,7 @@ public final class ResourceStore {
                     byte[] bytes = KubeJson.bytes(obj);
                     if (bytes.length > maxObjectBytes) {
                         allocator.release(claims.keys());
-                        checkSize(obj);
+                        throw tooLarge(bytes.length);
                     }
                     if (options.dryRun()) {
                         return CompletableFuture.completedFuture(fromStorage(type, obj));
@@ -213,12 +216,15 @@ public final class ResourceStore {
                 });
     }
 
-    /** Objects larger than etcd accepts are refused before anything else is checked (413). */
-    private void checkSize(ObjectNode obj) {
-        int size = KubeJson.bytes(obj).length;
-        if (size > maxObjectBytes) {
-            throw ApiException.tooLarge("the object is " + size + " bytes; the limit is " + maxObjectBytes + " bytes");
+    /** Refuses a request body that is already larger than any object etcd accepts (413). */
+    void checkBodySize(int bodyBytes) {
+        if (bodyBytes > maxObjectBytes) {
+            throw tooLarge(bodyBytes);
         }
+    }
+
+    private ApiException tooLarge(int size) {
+        return ApiException.tooLarge("the object is " + size + " bytes; the limit is " + maxObjectBytes + " bytes");
     }
 
     private void resolveName(ResourceType st, ObjectNode meta) {
@@ -345,7 +351,6 @@ public final class ResourceStore {
             ObjectNode desired = toStorage(type, desiredInRequestVersion);
             checkIdentity(type, desired, namespace, name);
             ObjectNode updated = prepareForUpdate(st, old, desired, subresource);
-            checkSize(updated);
             carryServiceAddresses(st, old, updated);
             Defaults.apply(st, updated);
             // Generation follows the defaulted spec, so a patch that omits defaults is not a change.
@@ -377,7 +382,7 @@ public final class ResourceStore {
                 byte[] bytes = KubeJson.bytes(updated);
                 if (bytes.length > maxObjectBytes) {
                     allocator.release(claims.keys());
-                    checkSize(updated);
+                    throw tooLarge(bytes.length);
                 }
                 if (options.dryRun()) {
                     allocator.release(claims.keys());

@@ -40,6 +40,7 @@ final class WatchStreamer {
     private final ResourceStore store;
     private final ApiMetrics metrics;
     private final Duration minRequestTimeout;
+    private final java.util.concurrent.ConcurrentHashMap<String, WatchCache> caches = new java.util.concurrent.ConcurrentHashMap<>();
 
     WatchStreamer(ResourceRegistry registry, ResourceStore store, ApiMetrics metrics, Duration minRequestTimeout) {
         this.registry = registry;
@@ -113,10 +114,19 @@ final class WatchStreamer {
         }
         return startRevision.thenAccept(from -> {
             stream.lastRevision.set(from);
-            String prefix = name != null ? ResourceStore.key(registry.storageType(type), namespace, name)
-                    : ResourceStore.prefix(registry.storageType(type), namespace);
-            AutoCloseable watch = store.etcd().watch(prefix, from, stream::onEvents, stream::onError);
+            ResourceType storageType = registry.storageType(type);
+            String all = ResourceStore.prefix(storageType, null);
+            WatchCache cache = caches.computeIfAbsent(all, p -> new WatchCache(store.etcd(), p));
+            AutoCloseable watch = cache.subscribe(from, stream::onCached, stream::onError);
+            if (watch == null) {
+                String prefix = name != null ? ResourceStore.key(storageType, namespace, name)
+                        : ResourceStore.prefix(storageType, namespace);
+                watch = store.etcd().watch(prefix, from, stream::onEvents, stream::onError);
+            }
             stream.watch = watch;
+            if (stream.closed.get()) {
+                stream.closeWatch();
+            }
             metrics.watchStarted(type);
             long timer = ctx.vertx().setTimer(timeout.toMillis(), id -> stream.close());
             long bookmarkTimer = bookmarks ? ctx.vertx().setPeriodic(BOOKMARK_INTERVAL.toMillis(),
@@ -166,6 +176,7 @@ final class WatchStreamer {
         private final RoutingContext ctx;
         private final ResourceType type;
         private final ResourceType storageType;
+        private final String namespace;
         private final String name;
         private final ListQuery query;
         private final MediaTypes.Negotiated out;
@@ -183,6 +194,7 @@ final class WatchStreamer {
             this.ctx = ctx;
             this.type = type;
             this.storageType = registry.storageType(type);
+            this.namespace = namespace;
             this.name = name;
             this.query = query;
             this.out = out;
@@ -199,6 +211,65 @@ final class WatchStreamer {
                 for (StoreEvent e : events) {
                     deliver(e);
                 }
+            });
+        }
+
+        /** A change from the shared watch cache: already decoded, encoded bytes shared when possible. */
+        void onCached(WatchCache.CachedEvent e) {
+            if (closed.get()) {
+                return;
+            }
+            ObjectNode now = e.object;
+            ObjectNode before = e.previous;
+            boolean matchesNow = now != null && matches(now);
+            boolean matchedBefore = before != null && matches(before);
+            String eventType;
+            ObjectNode payload;
+            switch (e.type) {
+                case ADDED -> {
+                    eventType = matchesNow ? "ADDED" : null;
+                    payload = now;
+                }
+                case MODIFIED -> {
+                    if (matchesNow && (matchedBefore || before == null)) {
+                        eventType = "MODIFIED";
+                        payload = now;
+                    } else if (matchesNow) {
+                        eventType = "ADDED";
+                        payload = now;
+                    } else if (matchedBefore) {
+                        eventType = "DELETED";
+                        payload = before;
+                    } else {
+                        eventType = null;
+                        payload = null;
+                    }
+                }
+                default -> {
+                    eventType = now != null && matchesNow ? "DELETED" : null;
+                    payload = now;
+                }
+            }
+            long revision = e.revision;
+            if (eventType == null) {
+                // Nothing queued for this watcher can be older, so a bookmark may move past it.
+                lastRevision.set(revision);
+                return;
+            }
+            if (out.target() == MediaTypes.Target.OBJECT && type.servedInStorageVersion()) {
+                byte[] bytes = e.encoded(eventType, payload);
+                vctx.runOnContext(v -> {
+                    lastRevision.set(revision);
+                    if (!closed.get() && !sink.closed()) {
+                        sink.write(bytes);
+                    }
+                });
+                return;
+            }
+            ObjectNode converted = store.fromStorage(type, type.servedInStorageVersion() ? payload : payload.deepCopy());
+            vctx.runOnContext(v -> {
+                lastRevision.set(revision);
+                send(eventType, converted);
             });
         }
 
@@ -235,6 +306,9 @@ final class WatchStreamer {
         }
 
         private boolean matches(ObjectNode obj) {
+            if (namespace != null && !namespace.equals(KubeJson.text(obj, "metadata", "namespace"))) {
+                return false;
+            }
             if (name != null && !name.equals(KubeJson.text(obj, "metadata", "name"))) {
                 return false;
             }
@@ -299,10 +373,7 @@ final class WatchStreamer {
             });
         }
 
-        void close() {
-            if (!closed.compareAndSet(false, true)) {
-                return;
-            }
+        void closeWatch() {
             AutoCloseable w = watch;
             if (w != null) {
                 try {
@@ -311,6 +382,13 @@ final class WatchStreamer {
                     // the watch is gone either way
                 }
             }
+        }
+
+        void close() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            closeWatch();
             Runnable c = onClose;
             if (c != null) {
                 c.run();
