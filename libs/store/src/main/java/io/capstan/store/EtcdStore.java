@@ -129,6 +129,20 @@ public final class EtcdStore implements AutoCloseable {
                 });
     }
 
+    /**
+     * Writes the key only while {@code guardKey} still exists with create revision
+     * {@code guardRevision} (a leader's election key), so a deposed leader cannot write.
+     * Completes with false when the guard no longer holds.
+     */
+    public CompletableFuture<Boolean> putWhileHeld(String key, byte[] value, ByteSequence guardKey, long guardRevision) {
+        ByteSequence k = bytes(key);
+        return call(kv.txn()
+                .If(new Cmp(guardKey, Cmp.Op.EQUAL, CmpTarget.createRevision(guardRevision)))
+                .Then(Op.put(k, ByteSequence.from(value), PutOption.DEFAULT))
+                .commit())
+                .thenApply(TxnResponse::isSucceeded);
+    }
+
     /** Deletes the key whatever its revision; completes with true when it existed. */
     public CompletableFuture<Boolean> remove(String key) {
         return call(kv.delete(bytes(key))).thenApply(r -> r.getDeleted() > 0);
