@@ -5,7 +5,7 @@ import io.capstan.api.json.KubeJson;
 import io.capstan.api.registry.ResourceRegistry;
 import io.capstan.api.registry.ResourceType;
 import io.capstan.store.EtcdStore;
-import io.capstan.store.LeaderElection;
+import io.capstan.store.LeaderElector;
 import io.capstan.store.StoreEvent;
 import io.capstan.store.StoreException;
 
@@ -49,7 +49,7 @@ final class FeedRelay implements AutoCloseable {
     private final String bootstrapServers;
     private final MeterRegistry meters;
     private final long progressMillis;
-    private final LeaderElection election;
+    private final LeaderElector election;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "feed-relay");
         t.setDaemon(true);
@@ -68,14 +68,13 @@ final class FeedRelay implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
         this.meters = meters;
         this.progressMillis = progressMillis;
-        this.election = new LeaderElection(etcd.client(), "/capstan/elections/feed-relay", identity, Duration.ofSeconds(15),
-                this::lead, this::stopLeading);
+        this.election = new LeaderElector(etcd.client(), "/capstan/elections/feed-relay", identity, Duration.ofSeconds(15));
         meters.gauge("capstan_feed_leader", leader);
         meters.gauge("capstan_feed_published_revision", published);
     }
 
     FeedRelay start() {
-        election.start();
+        election.runWhenLeader(this::lead, this::stopLeading);
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.capstan.apiserver;
 import io.capstan.store.EtcdStore;
 import io.capstan.store.StoreEvent;
 import io.capstan.testkit.EtcdProcess;
+import io.capstan.testkit.ApiServerProcess;
 import io.capstan.testkit.KafkaProcess;
 
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,4 @@
-package io.capstan.apiserver;
-
-import io.capstan.testkit.FreePorts;
+package io.capstan.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,8 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The packaged api-server as a real child process, for tests that kill it. */
-final class ApiServerProcess implements AutoCloseable {
+/**
+ * The packaged api-server as a real child process, for tests that need a real one (or kill it).
+ * The jar is {@code -Dcapstan.apiserver.jar}, else services/api-server/target/quarkus-app/
+ * quarkus-run.jar found upwards from the working directory; the reactor builds the api-server
+ * before the modules whose tests use it.
+ */
+public final class ApiServerProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
@@ -26,10 +29,27 @@ final class ApiServerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ApiServerProcess start(String etcd, String kafka) {
-        String jar = System.getProperty("capstan.apiserver.jar", "target/quarkus-app/quarkus-run.jar");
+    /** Where the packaged api-server is. */
+    public static Path jar() {
+        String configured = System.getProperty("capstan.apiserver.jar");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("services/api-server/target/quarkus-app/quarkus-run.jar");
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+        return Path.of("services/api-server/target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** Starts an api-server on a free port; {@code kafka} may be null for no change feed. */
+    public static ApiServerProcess start(String etcd, String kafka) {
+        String jar = jar().toString();
         if (!Files.exists(Path.of(jar))) {
-            throw new IllegalStateException("the packaged api-server is missing: " + jar + " (run mvn package first)");
+            throw new IllegalStateException("the packaged api-server is missing: " + jar
+                    + " (build services/api-server, or pass -Dcapstan.apiserver.jar)");
         }
         int port = FreePorts.next();
         try {
@@ -37,9 +57,11 @@ final class ApiServerProcess implements AutoCloseable {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx384m", "-Dquarkus.http.port=" + port,
                     "-Dcapstan.apiserver.etcd-endpoints=" + etcd,
-                    "-Dcapstan.kafka.bootstrap-servers=" + kafka,
-                    "-Dquarkus.log.console.json.enabled=false",
-                    "-jar", jar));
+                    "-Dquarkus.log.console.json.enabled=false"));
+            if (kafka != null) {
+                cmd.add("-Dcapstan.kafka.bootstrap-servers=" + kafka);
+            }
+            cmd.addAll(List.of("-jar", jar));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             ApiServerProcess server = new ApiServerProcess(p, port, log);
             server.awaitReady();
@@ -77,21 +99,21 @@ final class ApiServerProcess implements AutoCloseable {
         throw new IllegalStateException("api-server did not become ready: " + log());
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook, no flush, no resignation. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    String log() {
+    public String log() {
         try {
             return Files.readString(log);
         } catch (IOException e) {

@@ -1,0 +1,448 @@
+package io.capstan.controller;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Keeps a local, indexed copy of one resource type, fed by the Kafka change feed
+ * (see {@code libs/controller-runtime/DESIGN.md} and {@code ChangeFeed}).
+ *
+ * <p>{@link #start()} starts a feed thread that
+ * <ol>
+ *   <li>remembers the end offsets of every partition of the resource's topic,</li>
+ *   <li>LISTs the resource from the api-server (paged) and fills the cache; the list's
+ *       resourceVersion becomes the <em>floor</em>: every change up to it is in the cache,</li>
+ *   <li>consumes the topic from the remembered offsets (assigned partitions, no consumer group),
+ *       applying an event only if its resourceVersion is newer than the floor and than what the
+ *       cache holds for that key, so replays and at-least-once duplicates are dropped;
+ *       DELETED events leave a tombstone so a replayed older event cannot resurrect the object;</li>
+ *   <li>relists every {@link Options#resyncPeriod()} to heal anything the feed missed, and
+ *       re-delivers every object to the handlers as an update so controllers re-check them.</li>
+ * </ol>
+ * If the topic does not exist yet (nothing was ever written), the informer syncs from the LIST
+ * alone and assigns the topic from its beginning once it appears. Any failure (api-server or
+ * Kafka down, offsets lost to retention) restarts the cycle after a backoff; the relist then
+ * reconciles the cache and reports the differences to the handlers.
+ *
+ * <p>Thread-safety: {@link #store()} may be read from any thread. Indexers and handlers must be
+ * added before {@link #start()}. Handlers run on one dispatch thread per informer, in cache order.
+ * The Kafka consumer and all cache writes belong to the feed thread.
+ */
+public final class Informer<T extends HasMetadata> implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Informer.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration TOPIC_CHECK = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /**
+     * @param namespace    the namespace to cache, or null for all namespaces
+     * @param resyncPeriod how often to relist from the api-server
+     * @param pageSize     the LIST page size ({@code limit})
+     */
+    public record Options(String namespace, Duration resyncPeriod, int pageSize) {
+        public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
+        public static final int DEFAULT_PAGE_SIZE = 500;
+
+        public Options {
+            Objects.requireNonNull(resyncPeriod, "resyncPeriod");
+            if (resyncPeriod.isNegative() || resyncPeriod.isZero() || pageSize < 1) {
+                throw new IllegalArgumentException("resyncPeriod and pageSize must be positive");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(null, DEFAULT_RESYNC, DEFAULT_PAGE_SIZE);
+        }
+
+        public Options withNamespace(String ns) {
+            return new Options(ns, resyncPeriod, pageSize);
+        }
+
+        public Options withResyncPeriod(Duration period) {
+            return new Options(namespace, period, pageSize);
+        }
+    }
+
+    private final Class<T> type;
+    private final String topic;
+    private final KubernetesClient client;
+    private final KubernetesSerialization serialization;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, Object> kafkaConfig;
+    private final Options options;
+    private final List<ResourceEventHandler<? super T>> handlers = new CopyOnWriteArrayList<>();
+    private final CountDownLatch synced = new CountDownLatch(1);
+    private final ExecutorService dispatcher;
+
+    private final Cache<T> cache = new Cache<>();
+    private volatile boolean running;
+    private volatile Thread feedThread;
+    private volatile KafkaConsumer<String, String> consumer;
+
+    // Owned by the feed thread: the list resourceVersion below which every change is cached,
+    // and the delete revisions of recently deleted keys (pruned when the floor passes them).
+    private long floor;
+    private final Map<String, Long> tombstones = new HashMap<>();
+
+    /**
+     * @param kafkaConfig consumer settings, at least {@code bootstrap.servers}; deserializers,
+     *                    offset handling and auto-commit are set by the informer
+     */
+    public Informer(Class<T> type, KubernetesClient client, Map<String, Object> kafkaConfig, Options options) {
+        this.type = Objects.requireNonNull(type, "type");
+        this.topic = FeedTopics.topicOf(type);
+        this.client = Objects.requireNonNull(client, "client");
+        this.serialization = client.getKubernetesSerialization();
+        this.kafkaConfig = Map.copyOf(kafkaConfig);
+        this.options = Objects.requireNonNull(options, "options");
+        cache.addIndex(Indexers.OWNER_UID, Indexers.ownerUid());
+        if (type == Pod.class) {
+            @SuppressWarnings("unchecked")
+            IndexFunction<? super T> byNode = (IndexFunction<? super T>) (IndexFunction<?>) Indexers.nodeName();
+            cache.addIndex(Indexers.NODE_NAME, byNode);
+        }
+        this.dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "informer-" + topic + "-dispatch");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Class<T> type() {
+        return type;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Adds a custom index; only before {@link #start()}. */
+    public synchronized Informer<T> addIndexer(String name, IndexFunction<? super T> function) {
+        requireNotStarted();
+        cache.addIndex(name, function);
+        return this;
+    }
+
+    /** Adds a handler; only before {@link #start()}, so every handler sees every object. */
+    public synchronized Informer<T> addEventHandler(ResourceEventHandler<? super T> handler) {
+        requireNotStarted();
+        handlers.add(handler);
+        return this;
+    }
+
+    private void requireNotStarted() {
+        if (feedThread != null) {
+            throw new IllegalStateException("informer for " + topic + " already started");
+        }
+    }
+
+    public Store<T> store() {
+        return cache;
+    }
+
+    public synchronized void start() {
+        if (feedThread != null) {
+            return;
+        }
+        running = true;
+        Thread t = new Thread(this::run, "informer-" + topic);
+        t.setDaemon(true);
+        feedThread = t;
+        t.start();
+    }
+
+    /** True once the first LIST is in the cache. */
+    public boolean hasSynced() {
+        return synced.getCount() == 0;
+    }
+
+    public boolean waitForSync(Duration timeout) throws InterruptedException {
+        return synced.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = feedThread;
+        }
+        KafkaConsumer<String, String> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        dispatcher.shutdown();
+    }
+
+    private void run() {
+        Duration backoff = Duration.ofMillis(500);
+        while (running) {
+            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(consumerConfig())) {
+                consumer = c;
+                follow(c);
+            } catch (WakeupException | InterruptedException stopping) {
+                if (!running) {
+                    return;
+                }
+                LOG.warnf("informer %s: interrupted while running, restarting", topic);
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warnf(e, "informer %s: %s; relisting in %s", topic, e.getMessage(), backoff);
+            } finally {
+                consumer = null;
+            }
+            if (!running || !sleep(backoff)) {
+                return;
+            }
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+    }
+
+    private Map<String, Object> consumerConfig() {
+        Map<String, Object> config = new HashMap<>(kafkaConfig);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        // positions come from the end offsets taken before the LIST, never from a group
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // losing our position to retention must trigger a relist, not silently skip data
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        // the feed relay owns topic creation and its partition count
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "informer-" + topic + "-" + Long.toHexString(System.nanoTime()));
+        return config;
+    }
+
+    /** One cycle: offsets, LIST, then the feed until stopped or a failure ends the cycle. */
+    private void follow(KafkaConsumer<String, String> c) throws InterruptedException {
+        List<TopicPartition> partitions = partitions(c);
+        Map<TopicPartition, Long> start = partitions.isEmpty() ? Map.of() : c.endOffsets(partitions);
+        relist();
+        c.assign(partitions);
+        start.forEach(c::seek);
+        synced.countDown();
+        long nextResync = System.nanoTime() + options.resyncPeriod().toNanos();
+        long nextTopicCheck = System.nanoTime();
+        while (running) {
+            if (c.assignment().isEmpty()) {
+                if (System.nanoTime() >= nextTopicCheck) {
+                    assignNewPartitions(c);
+                    nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
+                }
+                if (c.assignment().isEmpty() && !sleep(POLL)) {
+                    throw new InterruptedException();
+                }
+            } else {
+                for (ConsumerRecord<String, String> record : c.poll(POLL)) {
+                    apply(record.value());
+                }
+            }
+            if (System.nanoTime() >= nextResync) {
+                relist();
+                assignNewPartitions(c);
+                nextResync = System.nanoTime() + options.resyncPeriod().toNanos();
+            }
+        }
+    }
+
+    private List<TopicPartition> partitions(KafkaConsumer<String, String> c) {
+        List<PartitionInfo> infos = c.partitionsFor(topic);
+        List<TopicPartition> result = new ArrayList<>();
+        if (infos != null) {
+            infos.forEach(p -> result.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        return result;
+    }
+
+    /** Partitions that appeared after we assigned hold only newer events: read them from the start. */
+    private void assignNewPartitions(KafkaConsumer<String, String> c) {
+        Set<TopicPartition> current = c.assignment();
+        List<TopicPartition> all = partitions(c);
+        List<TopicPartition> added = all.stream().filter(p -> !current.contains(p)).toList();
+        if (added.isEmpty()) {
+            return;
+        }
+        c.assign(all);
+        c.seekToBeginning(added);
+        LOG.debugf("informer %s: following new partitions %s", topic, added);
+    }
+
+    private void relist() {
+        ListOptions listOptions = new ListOptionsBuilder().withLimit((long) options.pageSize()).build();
+        List<T> items = new ArrayList<>();
+        String listVersion = null;
+        do {
+            KubernetesResourceList<T> page = options.namespace() == null
+                    ? client.resources(type).inAnyNamespace().list(listOptions)
+                    : client.resources(type).inNamespace(options.namespace()).list(listOptions);
+            if (listVersion == null) {
+                // a paged list is one snapshot at the first page's revision
+                listVersion = page.getMetadata().getResourceVersion();
+            }
+            items.addAll(page.getItems());
+            listOptions.setContinue(page.getMetadata().getContinue());
+        } while (listOptions.getContinue() != null && !listOptions.getContinue().isEmpty());
+        long listRevision = revision(listVersion);
+
+        Set<String> listed = new HashSet<>();
+        for (T item : items) {
+            String key = Cache.keyOf(item);
+            listed.add(key);
+            T cached = cache.getByKey(key).orElse(null);
+            if (cached != null && revisionOf(cached) > revisionOf(item)) {
+                continue;
+            }
+            tombstones.remove(key);
+            cache.put(item);
+            if (cached == null) {
+                dispatch(h -> h.onAdd(item));
+            } else {
+                dispatch(h -> h.onUpdate(cached, item));
+            }
+        }
+        for (String key : cache.keys()) {
+            if (!listed.contains(key)) {
+                T cached = cache.getByKey(key).orElse(null);
+                if (cached != null && revisionOf(cached) <= listRevision) {
+                    cache.remove(key);
+                    dispatch(h -> h.onDelete(cached));
+                }
+            }
+        }
+        floor = Math.max(floor, listRevision);
+        tombstones.values().removeIf(rv -> rv <= floor);
+        LOG.debugf("informer %s: listed %d objects at revision %d", topic, items.size(), listRevision);
+    }
+
+    /** Applies one feed event if it is newer than what the cache knows about its key. */
+    void apply(String value) {
+        T object;
+        String eventType;
+        try {
+            JsonNode event = json.readTree(value);
+            eventType = event.path("type").asText();
+            JsonNode node = event.get("object");
+            if (node == null || !node.isObject()) {
+                LOG.warnf("informer %s: event without object, skipped", topic);
+                return;
+            }
+            object = serialization.convertValue(node, type);
+        } catch (Exception e) {
+            LOG.warnf("informer %s: unreadable event skipped (resync heals): %s", topic, e.getMessage());
+            return;
+        }
+        if (object.getMetadata() == null || object.getMetadata().getName() == null) {
+            return;
+        }
+        if (options.namespace() != null && !options.namespace().equals(object.getMetadata().getNamespace())) {
+            return;
+        }
+        long revision = revisionOf(object);
+        String key = Cache.keyOf(object);
+        T cached = cache.getByKey(key).orElse(null);
+        long known = cached != null ? revisionOf(cached) : tombstones.getOrDefault(key, 0L);
+        if (revision <= floor || revision <= known) {
+            return;
+        }
+        switch (eventType) {
+            case "ADDED", "MODIFIED" -> {
+                tombstones.remove(key);
+                cache.put(object);
+                if (cached == null) {
+                    dispatch(h -> h.onAdd(object));
+                } else {
+                    dispatch(h -> h.onUpdate(cached, object));
+                }
+            }
+            case "DELETED" -> {
+                tombstones.put(key, revision);
+                if (cached != null) {
+                    cache.remove(key);
+                    dispatch(h -> h.onDelete(object));
+                }
+            }
+            default -> LOG.debugf("informer %s: ignored %s event", topic, eventType);
+        }
+    }
+
+    private void dispatch(Consumer<ResourceEventHandler<? super T>> call) {
+        if (handlers.isEmpty()) {
+            return;
+        }
+        dispatcher.execute(() -> {
+            for (ResourceEventHandler<? super T> h : handlers) {
+                try {
+                    call.accept(h);
+                } catch (RuntimeException e) {
+                    // one broken handler must not starve the others or kill the dispatch thread
+                    LOG.errorf(e, "informer %s: event handler failed", topic);
+                }
+            }
+        });
+    }
+
+    static long revisionOf(HasMetadata object) {
+        return revision(object.getMetadata().getResourceVersion());
+    }
+
+    /** resourceVersions are etcd revisions; compared as numbers, unparseable ones count as 0. */
+    static long revision(String resourceVersion) {
+        if (resourceVersion == null || resourceVersion.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(resourceVersion);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private boolean sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.capstan.controller;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The feed-event rules of {@link Informer}, without Kafka: dedupe by resourceVersion and tombstones. */
+class InformerEventTest {
+    private final KubernetesClient client = new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:1").build()).build();
+    private final Informer<ConfigMap> informer = new Informer<>(ConfigMap.class, client,
+            Map.of("bootstrap.servers", "127.0.0.1:1"), Informer.Options.defaults());
+
+    @AfterEach
+    void close() {
+        informer.close();
+        client.close();
+    }
+
+    static String event(String type, String name, long rv, String value) {
+        return "{\"type\":\"" + type + "\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                + "{\"namespace\":\"ns\",\"name\":\"" + name + "\",\"resourceVersion\":\"" + rv + "\"},"
+                + "\"data\":{\"v\":\"" + value + "\"}}}";
+    }
+
+    private String value(String name) {
+        return informer.store().get("ns", name).map(c -> c.getData().get("v")).orElse(null);
+    }
+
+    @Test
+    void topicsFollowTheChangeFeedContract() {
+        assertThat(FeedTopics.topicOf(ConfigMap.class)).isEqualTo("capstan.configmaps");
+        assertThat(FeedTopics.topicOf(Deployment.class)).isEqualTo("capstan.deployments.apps");
+    }
+
+    @Test
+    void appliesOnlyEventsNewerThanTheCachedVersionComparedAsNumbers() {
+        informer.apply(event("ADDED", "a", 9, "v9"));
+        informer.apply(event("MODIFIED", "a", 10, "v10"));
+        informer.apply(event("MODIFIED", "a", 9, "v9-again"));
+        informer.apply(event("MODIFIED", "a", 10, "duplicate"));
+
+        assertThat(value("a")).isEqualTo("v10");
+    }
+
+    @Test
+    void aDeleteLeavesATombstoneSoReplayedEventsDoNotResurrect() {
+        informer.apply(event("ADDED", "a", 5, "v5"));
+        informer.apply(event("MODIFIED", "a", 7, "v7"));
+        informer.apply(event("DELETED", "a", 8, "v7"));
+        informer.apply(event("MODIFIED", "a", 7, "v7"));
+
+        assertThat(informer.store().get("ns", "a")).isEmpty();
+
+        informer.apply(event("ADDED", "a", 12, "recreated"));
+        assertThat(value("a")).isEqualTo("recreated");
+    }
+
+    @Test
+    void unreadableEventsAreSkipped() {
+        informer.apply("not json");
+        informer.apply("{\"type\":\"ADDED\"}");
+        assertThat(informer.store().size()).isZero();
+    }
+
+    @Test
+    void handlersAreAddedOnlyBeforeStart() {
+        informer.addEventHandler(new ResourceEventHandler<>() {
+        });
+        assertThat(informer.hasSynced()).isFalse();
+    }
+}
