@@ -1,0 +1,148 @@
+package io.capstan.controllers;
+
+import io.capstan.controller.Controller;
+import io.capstan.controller.EventRecorder;
+import io.capstan.controller.Informer;
+import io.capstan.controller.SharedInformers;
+import io.capstan.controllers.deployment.DeploymentReconciler;
+import io.capstan.controllers.replicaset.ReplicaSetReconciler;
+import io.capstan.store.LeaderElector;
+import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The controller-manager: campaigns for leadership in etcd and, while leading, runs the
+ * ReplicaSet and Deployment controllers over shared informers. Each term builds its informers,
+ * reconcilers and controllers afresh, so a new leader never trusts caches or expectations from
+ * before it lost leadership.
+ */
+@ApplicationScoped
+public class ControllerManager {
+    public static final String ELECTION = "/capstan/elections/controller-manager";
+    private static final Logger LOG = Logger.getLogger(ControllerManager.class);
+
+    @Inject
+    ControllerManagerConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    private KubernetesClient client;
+    private Client etcd;
+    private LeaderElector elector;
+    // Only the elector's thread starts and stops terms.
+    private Term term;
+
+    /** One leadership term's informers, controllers and event recorders. */
+    private record Term(SharedInformers informers, List<Controller> controllers, List<EventRecorder> recorders) {
+        void close() {
+            controllers.forEach(Controller::close);
+            informers.close();
+            recorders.forEach(EventRecorder::close);
+        }
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(config.apiServerUrl())
+                        .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
+                .withHttpClientFactory(new JdkHttpClientFactory())
+                // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
+                .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
+                .build();
+        etcd = Client.builder().endpoints(config.etcdEndpoints().split(",")).build();
+        elector = new LeaderElector(etcd, ELECTION, config.identity().orElseGet(ControllerManager::defaultIdentity), config.leaseTtl());
+        LOG.infof("controller-manager %s: api-server %s, kafka %s; campaigning for leadership", elector.identity(),
+                config.apiServerUrl(), config.kafkaBootstrapServers());
+        elector.runWhenLeader(this::lead, this::stopLeading);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (elector != null) {
+            elector.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    public boolean leading() {
+        return elector != null && elector.isLeader();
+    }
+
+    private void lead() {
+        LOG.infof("controller-manager %s: leading; starting controllers", elector.identity());
+        SharedInformers informers = new SharedInformers(client, Map.of("bootstrap.servers", config.kafkaBootstrapServers()),
+                Informer.Options.defaults().withResyncPeriod(config.resyncPeriod()));
+        Informer<ReplicaSet> rsInformer = informers.informerFor(ReplicaSet.class);
+        Informer<Deployment> deploymentInformer = informers.informerFor(Deployment.class);
+        Informer<Pod> podInformer = informers.informerFor(Pod.class);
+        List<EventRecorder> recorders = new ArrayList<>();
+        List<Controller> controllers = new ArrayList<>();
+
+        EventRecorder rsEvents = new EventRecorder(client, "replicaset-controller");
+        recorders.add(rsEvents);
+        ReplicaSetReconciler rs = new ReplicaSetReconciler(client, rsInformer, podInformer, rsEvents);
+        controllers.add(Controller.builder("replicaset", rsInformer, rs)
+                .owns(podInformer)
+                .watches(podInformer, rs::replicaSetsMatchingOrphan)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        EventRecorder deploymentEvents = new EventRecorder(client, "deployment-controller");
+        recorders.add(deploymentEvents);
+        DeploymentReconciler deployments = new DeploymentReconciler(client, deploymentInformer, rsInformer, podInformer, deploymentEvents);
+        controllers.add(Controller.builder("deployment", deploymentInformer, deployments)
+                .watches(rsInformer, deployments::deploymentsFor)
+                .watches(podInformer, deployments::deploymentOfPod)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        term = new Term(informers, controllers, recorders);
+        informers.start();
+        controllers.forEach(Controller::start);
+    }
+
+    private void stopLeading() {
+        LOG.infof("controller-manager %s: no longer leading; stopping controllers", elector.identity());
+        if (term != null) {
+            term.close();
+            term = null;
+        }
+    }
+
+    private static String defaultIdentity() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + "_" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+}

@@ -1,0 +1,38 @@
+package io.capstan.controllers;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** The controller-manager's settings ({@code capstan.controller-manager.*}); only what differs needs setting. */
+@ConfigMapping(prefix = "capstan.controller-manager")
+public interface ControllerManagerConfig {
+    /** The api-server every write and every informer LIST goes to. */
+    @WithDefault("http://127.0.0.1:6443")
+    String apiServerUrl();
+
+    /** Comma-separated etcd client URLs, for leader election only. */
+    @WithDefault("http://127.0.0.1:2379")
+    String etcdEndpoints();
+
+    /** The Kafka brokers that carry the change feed the informers follow. */
+    @WithDefault("127.0.0.1:9092")
+    String kafkaBootstrapServers();
+
+    /** Reconcile workers per controller (kube-controller-manager's --concurrent-*-syncs). */
+    @WithDefault("5")
+    int workers();
+
+    /** How long a crashed leader keeps leadership before another candidate takes over. */
+    @WithDefault("15s")
+    Duration leaseTtl();
+
+    /** How often informers relist from the api-server. */
+    @WithDefault("10m")
+    Duration resyncPeriod();
+
+    /** This candidate's name in the election; defaults to host name and pid. */
+    Optional<String> identity();
+}
