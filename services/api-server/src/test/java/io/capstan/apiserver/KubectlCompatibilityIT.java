@@ -1,5 +1,6 @@
 package io.capstan.apiserver;
 
+import io.capstan.testkit.Kubectl;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,5 +1,6 @@
 package io.capstan.controllers.it;
 
+import io.capstan.testkit.Kubectl;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package io.capstan.controllers.it;
+package io.capstan.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,16 +11,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a real kubectl binary against the api-server the controller-manager under test uses, with its own kubeconfig and
+ * Runs a real kubectl binary against an api-server under test, with its own kubeconfig and
  * cache directory so runs never share discovery caches.
  */
-final class Kubectl {
+public final class Kubectl {
+    /** The kubectl versions the compatibility suite drives; each must exist on this machine. */
+    public static final List<String> VERSIONS = List.of("1.27", "1.30", "1.32", "1.33");
+
     private final Path binary;
     private final Path home;
     private final Path kubeconfig;
+    private final String version;
 
-    record Result(int exitCode, String stdout, String stderr) {
-        Result ok() {
+    public record Result(int exitCode, String stdout, String stderr) {
+        public Result ok() {
             if (exitCode != 0) {
                 throw new AssertionError("kubectl failed (" + exitCode + "): " + stderr + stdout);
             }
@@ -28,7 +32,8 @@ final class Kubectl {
         }
     }
 
-    Kubectl(String version, String server) {
+    public Kubectl(String version, String server) {
+        this.version = version;
         this.binary = find(version);
         try {
             home = Files.createTempDirectory("kubectl-" + version + "-");
@@ -56,21 +61,36 @@ final class Kubectl {
         }
     }
 
-    static Path find(String version) {
+    public String version() {
+        return version;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public static Path find(String version) {
         for (String dir : List.of("/usr/lib/google-cloud-sdk/bin", "/usr/local/bin", "/usr/bin")) {
             Path p = Path.of(dir, "kubectl." + version);
             if (Files.isExecutable(p)) {
                 return p;
             }
         }
+        if (version.equals("default")) {
+            return Path.of("kubectl");
+        }
         throw new IllegalStateException("kubectl " + version + " is not installed on this machine");
     }
 
-    Result run(String... args) {
+    public Result run(String... args) {
         return run(Map.of(), null, args);
     }
 
-    Result run(Map<String, String> env, String stdin, String... args) {
+    public Result runWithInput(String stdin, String... args) {
+        return run(Map.of(), stdin, args);
+    }
+
+    public Result run(Map<String, String> env, String stdin, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
         cmd.add("--cache-dir=" + home.resolve("cache"));
