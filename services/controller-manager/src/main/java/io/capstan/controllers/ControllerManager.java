@@ -4,11 +4,19 @@ import io.capstan.controller.Controller;
 import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Informer;
 import io.capstan.controller.SharedInformers;
+import io.capstan.controllers.common.ApiDiscovery;
+import io.capstan.controllers.common.ApiRequests;
 import io.capstan.controllers.deployment.DeploymentReconciler;
+import io.capstan.controllers.gc.GarbageCollectedKinds;
+import io.capstan.controllers.gc.GarbageCollector;
+import io.capstan.controllers.namespace.NamespaceReconciler;
 import io.capstan.controllers.replicaset.ReplicaSetReconciler;
+import io.capstan.controllers.serviceaccount.ServiceAccountReconciler;
 import io.capstan.store.LeaderElector;
 import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.Config;
@@ -36,9 +44,9 @@ import java.util.Map;
 
 /**
  * The controller-manager: campaigns for leadership in etcd and, while leading, runs the
- * ReplicaSet and Deployment controllers over shared informers. Each term builds its informers,
- * reconcilers and controllers afresh, so a new leader never trusts caches or expectations from
- * before it lost leadership.
+ * ReplicaSet, Deployment, namespace and ServiceAccount controllers and the garbage collector over
+ * shared informers. Each term builds its informers, reconcilers and controllers afresh, so a new
+ * leader never trusts caches or expectations from before it lost leadership.
  */
 @ApplicationScoped
 public class ControllerManager {
@@ -57,10 +65,11 @@ public class ControllerManager {
     // Only the elector's thread starts and stops terms.
     private Term term;
 
-    /** One leadership term's informers, controllers and event recorders. */
-    private record Term(SharedInformers informers, List<Controller> controllers, List<EventRecorder> recorders) {
+    /** One leadership term's informers, controllers, garbage collector and event recorders. */
+    private record Term(SharedInformers informers, List<Controller> controllers, GarbageCollector gc, List<EventRecorder> recorders) {
         void close() {
             controllers.forEach(Controller::close);
+            gc.close();
             informers.close();
             recorders.forEach(EventRecorder::close);
         }
@@ -123,9 +132,23 @@ public class ControllerManager {
                 .watches(podInformer, deployments::deploymentOfPod)
                 .workers(config.workers()).meterRegistry(registry).build());
 
-        term = new Term(informers, controllers, recorders);
+        Informer<Namespace> namespaceInformer = informers.informerFor(Namespace.class);
+        NamespaceReconciler namespaces = new NamespaceReconciler(namespaceInformer.store(), new ApiDiscovery(client), new ApiRequests(client));
+        controllers.add(Controller.builder("namespace", namespaceInformer, namespaces)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        Informer<ServiceAccount> serviceAccountInformer = informers.informerFor(ServiceAccount.class);
+        ServiceAccountReconciler serviceAccounts = new ServiceAccountReconciler(client, namespaceInformer.store(), serviceAccountInformer.store());
+        controllers.add(Controller.builder("serviceaccount", namespaceInformer, serviceAccounts)
+                .watches(serviceAccountInformer, serviceAccounts::namespaceOf)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        GarbageCollector gc = new GarbageCollector(client, informers, GarbageCollectedKinds.KINDS, config.workers(), registry);
+
+        term = new Term(informers, controllers, gc, recorders);
         informers.start();
         controllers.forEach(Controller::start);
+        gc.start();
     }
 
     private void stopLeading() {

@@ -2,7 +2,6 @@ package io.capstan.controllers.deployment;
 
 import io.capstan.api.json.KubeJson;
 import io.capstan.controller.EventRecorder;
-import io.capstan.controller.Indexers;
 import io.capstan.controller.Informer;
 import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
@@ -10,7 +9,6 @@ import io.capstan.controller.Result;
 import io.capstan.controller.Store;
 import io.capstan.controllers.common.ControllerRefs;
 import io.capstan.controllers.common.Copies;
-import io.capstan.controllers.common.Orphaning;
 import io.capstan.controllers.common.Selectors;
 import io.capstan.controllers.replicaset.ReplicaSetModel;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -104,10 +102,6 @@ public final class DeploymentReconciler implements Reconciler {
     private Result sync(Request request) {
         Deployment d = deployments.get(request.namespace(), request.name()).orElse(null);
         if (d == null) {
-            return Result.done();
-        }
-        if (Orphaning.pending(d)) {
-            Orphaning.orphan(client, d, replicaSets.byIndex(Indexers.OWNER_UID, d.getMetadata().getUid()));
             return Result.done();
         }
         String ns = request.namespace();

@@ -10,7 +10,6 @@ import io.capstan.controller.Result;
 import io.capstan.controller.Store;
 import io.capstan.controllers.common.ControllerRefs;
 import io.capstan.controllers.common.Copies;
-import io.capstan.controllers.common.Orphaning;
 import io.capstan.controllers.common.Selectors;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -86,10 +85,6 @@ public final class ReplicaSetReconciler implements Reconciler {
         ReplicaSet rs = replicaSets.get(request.namespace(), request.name()).orElse(null);
         if (rs == null) {
             expectations.forget(key);
-            return Result.done();
-        }
-        if (Orphaning.pending(rs)) {
-            Orphaning.orphan(client, rs, pods.byIndex(Indexers.OWNER_UID, rs.getMetadata().getUid()));
             return Result.done();
         }
         boolean needsSync = expectations.satisfied(key);

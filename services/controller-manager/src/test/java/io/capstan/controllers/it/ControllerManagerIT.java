@@ -22,6 +22,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(value = Cluster.class, restrictToAnnotatedClass = true)
 class ControllerManagerIT {
     private static final String FIXTURES = "/work/shared/fixtures/k8s/";
+    private static final String WIDGET_CRD = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: widgets.gc.capstan.io
+            spec:
+              group: gc.capstan.io
+              scope: Namespaced
+              names: {kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        x-kubernetes-preserve-unknown-fields: true
+            """;
     private static Kubectl kubectl;
     private static FakeNode node;
 
@@ -106,6 +127,73 @@ class ControllerManagerIT {
                 .stdout().equals(String.join(" ", uid, uid, uid)));
         eventually(() -> "3".equals(jsonpath(ns, "rs/rs-example", "{.status.readyReplicas}")));
         assertThat(podNames(ns)).isEqualTo(replaced);
+    }
+
+    @Test
+    void deletingADeploymentDeletesItsReplicaSetsAndPods() {
+        String ns = "gc-background";
+        kubectl.run("create", "namespace", ns).ok();
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "05-deployment.yaml").ok();
+        rolloutStatus(ns);
+        assertThat(podNames(ns)).hasSize(3);
+
+        kubectl.run("-n", ns, "delete", "deployment", "deploy-example").ok();
+        eventually(() -> kubectl.run("-n", ns, "get", "rs", "-o", "name").ok().stdout().isBlank() && podNames(ns).isEmpty());
+    }
+
+    @Test
+    void foregroundDeletionRemovesPodsBeforeTheReplicaSet() {
+        String ns = "gc-foreground";
+        kubectl.run("create", "namespace", ns).ok();
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "04-replicaset.yaml").ok();
+        eventually(() -> podNames(ns).size() == 3);
+
+        // kubectl waits until the ReplicaSet is gone, which the foregroundDeletion finalizer holds until its pods are
+        kubectl.run("-n", ns, "delete", "rs", "rs-example", "--cascade=foreground", "--timeout=60s").ok();
+        assertThat(podNames(ns)).isEmpty();
+        assertThat(kubectl.run("-n", ns, "get", "rs", "rs-example").exitCode()).isNotZero();
+    }
+
+    @Test
+    void deletingANamespaceDeletesEverythingInItThenTheNamespace() {
+        String ns = "doomed";
+        kubectl.run("create", "namespace", ns).ok();
+        kubectl.runWithInput(WIDGET_CRD, "apply", "-f", "-").ok();
+        kubectl.run("wait", "--for=condition=Established", "crd/widgets.gc.capstan.io", "--timeout=60s").ok();
+        kubectl.runWithInput("""
+                apiVersion: gc.capstan.io/v1
+                kind: Widget
+                metadata:
+                  name: sprocket
+                spec:
+                  size: 3
+                """, "-n", ns, "apply", "-f", "-").ok();
+        kubectl.run("-n", ns, "create", "configmap", "settings", "--from-literal=colour=blue").ok();
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "05-deployment.yaml").ok();
+        rolloutStatus(ns);
+
+        kubectl.run("delete", "namespace", ns, "--timeout=90s").ok();
+        Kubectl.Result gone = kubectl.run("get", "namespace", ns);
+        assertThat(gone.exitCode()).isNotZero();
+        assertThat(gone.stderr()).contains("NotFound");
+        for (String resource : List.of("widgets", "configmaps", "deployments", "replicasets", "pods", "serviceaccounts")) {
+            assertThat(kubectl.run("get", resource, "-A", "-o", "jsonpath={.items[*].metadata.namespace}").ok().stdout())
+                    .as(resource).doesNotContain(ns);
+        }
+    }
+
+    @Test
+    void everyNamespaceGetsADefaultServiceAccountBack() {
+        String ns = "sa-test";
+        kubectl.run("create", "namespace", ns).ok();
+        eventually(() -> kubectl.run("-n", ns, "get", "serviceaccount", "default").exitCode() == 0);
+        String uid = jsonpath(ns, "serviceaccount/default", "{.metadata.uid}");
+
+        kubectl.run("-n", ns, "delete", "serviceaccount", "default").ok();
+        eventually(() -> {
+            Kubectl.Result sa = kubectl.run("-n", ns, "get", "serviceaccount", "default", "-o", "jsonpath={.metadata.uid}");
+            return sa.exitCode() == 0 && !sa.stdout().isBlank() && !sa.stdout().trim().equals(uid);
+        });
     }
 
     private static void rolloutStatus(String ns) {
