@@ -56,6 +56,10 @@ import java.util.function.IntFunction;
  * every phase for a smoke run.
  */
 public final class ApiBench {
+    /** The api-server's JVM flags, as the top-level {@code capstan} script starts it (override: -Dbench.serverJvm). */
+    static final String SERVER_JVM = System.getProperty("bench.serverJvm",
+            "-XX:+UseSerialGC -Xms64m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+                    + " -Dio.netty.allocator.numDirectArenas=2 -Dio.netty.allocator.numHeapArenas=2");
     static final String LOAD_NS = "bench-load";
     static final String LIST_NS = "default";
     static final int INFLIGHT = 64;
@@ -151,7 +155,8 @@ public final class ApiBench {
         m.put("quick", quick);
         m.put("loadAverageAtStart", loadAverage());
         m.put("apiServerJar", jar.toString());
-        m.put("apiServerJvm", "-Xmx512m, JDK of the bench (" + System.getProperty("java.home") + ")");
+        m.put("apiServerFlags", SERVER_JVM);
+        m.put("apiServerJvm", SERVER_JVM + ", JDK of the bench (" + System.getProperty("java.home") + ")");
     }
 
     private void startServer() throws Exception {
@@ -159,9 +164,11 @@ public final class ApiBench {
         Path dir = Files.createTempDirectory("capstan-bench");
         serverLog = dir.resolve("api-server.log");
         String java = System.getProperty("java.home") + "/bin/java";
-        List<String> cmd = List.of(java, "-Xmx512m", "-Dquarkus.http.port=" + port,
+        List<String> cmd = new java.util.ArrayList<>(List.of(java));
+        cmd.addAll(List.of(SERVER_JVM.split(" ")));
+        cmd.addAll(List.of("-Dquarkus.http.port=" + port,
                 "-Dcapstan.apiserver.etcd-endpoints=" + etcd.endpoint(),
-                "-Dquarkus.log.console.json.enabled=false", "-jar", jar.toString());
+                "-Dquarkus.log.console.json.enabled=false", "-jar", jar.toString()));
         long t0 = System.nanoTime();
         server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
         serverPid = server.pid();

@@ -33,7 +33,7 @@ final class Report {
         row2(b, "Kernel", m.path("kernel").asText());
         row2(b, "JDK", m.path("jdk").asText());
         row2(b, "etcd", m.path("etcd").asText() + " (fresh single-member etcd per run, data dir in /tmp)");
-        row2(b, "api-server", "`java -Xmx512m -jar " + m.path("apiServerJar").asText() + "`, started "
+        row2(b, "api-server", "`java " + m.path("apiServerFlags").asText("-Xmx512m") + " -jar " + m.path("apiServerJar").asText() + "`, started "
                 + f(r.path("apiServer").path("startupSeconds").asDouble(), 1) + " s to /readyz");
         row2(b, "Total run", f(r.path("totalSeconds").asDouble(), 0) + " s");
         row2(b, "/proc/loadavg at start / end", m.path("loadAverageAtStart").asText() + " / " + m.path("loadAverageAtEnd").asText());

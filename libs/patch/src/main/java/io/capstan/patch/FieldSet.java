@@ -30,9 +30,14 @@ public final class FieldSet {
     private static final String SELF = ".";
 
     /** structured-merge-diff order: field names, then keys, then values, then indexes. */
-    static final Comparator<String> ELEMENT_ORDER = Comparator.<String>comparingInt(FieldSet::rank)
-            .thenComparing((a, b) -> a.startsWith(INDEX) && b.startsWith(INDEX)
-                    ? Long.compare(index(a), index(b)) : a.compareTo(b));
+    static final Comparator<String> ELEMENT_ORDER = (a, b) -> {
+        int ra = rank(a);
+        int rb = rank(b);
+        if (ra != rb) {
+            return Integer.compare(ra, rb);
+        }
+        return ra == 3 ? Long.compare(index(a), index(b)) : a.compareTo(b);
+    };
 
     private static final FieldSet EMPTY = new FieldSet(new Node());
 
@@ -158,11 +163,21 @@ public final class FieldSet {
     }
 
     public FieldSet union(FieldSet other) {
+        // Sets are immutable, so an operand can stand for the result.
+        if (other.isEmpty()) {
+            return this;
+        }
+        if (isEmpty()) {
+            return other;
+        }
         return new FieldSet(union(root, other.root));
     }
 
     /** The paths of this set that are not in {@code other}; children of a removed path stay. */
     public FieldSet difference(FieldSet other) {
+        if (isEmpty() || other.isEmpty()) {
+            return this;
+        }
         return new FieldSet(difference(root, other.root));
     }
 
@@ -308,19 +323,16 @@ public final class FieldSet {
     }
 
     private static int rank(String element) {
-        if (element.startsWith(FIELD)) {
-            return 0;
+        if (element.length() < 2 || element.charAt(1) != ':') {
+            return 4;
         }
-        if (element.startsWith(KEY)) {
-            return 1;
-        }
-        if (element.startsWith(VALUE)) {
-            return 2;
-        }
-        if (element.startsWith(INDEX)) {
-            return 3;
-        }
-        return 4;
+        return switch (element.charAt(0)) {
+            case 'f' -> 0;
+            case 'k' -> 1;
+            case 'v' -> 2;
+            case 'i' -> 3;
+            default -> 4;
+        };
     }
 
     private static long index(String element) {

@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -77,8 +78,9 @@ public final class ManagedFields {
         }
         JavaType root = ModelTypes.root(modelClass);
         String apiVersion = apiVersion(updated, old);
-        Diff diff = compare(withoutManagedFields(old), withoutManagedFields(updated), root)
-                .without(ignoredScope(root, sub));
+        // Compared in place: metadata.managedFields and the ignored top-level fields are skipped
+        // during the walk rather than removed from deep copies of both objects.
+        Diff diff = compare(old, updated, root, ignoredScope(root, sub), true);
         Entry self = new Entry(manager, operation, apiVersion, null, sub, FieldSet.empty());
         FieldSet touched = diff.modified().union(diff.added());
         FieldSet owned = touched.difference(UNOWNED);
@@ -285,14 +287,28 @@ public final class ManagedFields {
      * Go zero value in which non-pointer structs already exist (pointer structs are not told apart).
      */
     static Diff compare(JsonNode old, JsonNode updated, JavaType root) {
+        return compare(old, updated, root, Set.of(), false);
+    }
+
+    /**
+     * As {@link #compare(JsonNode, JsonNode, JavaType)}, as if the top-level fields in
+     * {@code skippedTopLevel} were absent from both objects and, with {@code skipManagedFields},
+     * {@code metadata.managedFields} too, without copying either object.
+     */
+    static Diff compare(JsonNode old, JsonNode updated, JavaType root, Set<String> skippedTopLevel, boolean skipManagedFields) {
         FieldSet.Node modified = new FieldSet.Node();
         FieldSet.Node added = new FieldSet.Node();
         FieldSet.Node removed = new FieldSet.Node();
-        new Comparison(modified, added, removed).value(old, updated, root, null, false, new ArrayList<>());
+        new Comparison(modified, added, removed, skippedTopLevel, skipManagedFields)
+                .value(old, updated, root, null, false, new ArrayList<>());
         return new Diff(FieldSet.of(modified), FieldSet.of(added), FieldSet.of(removed));
     }
 
-    private record Comparison(FieldSet.Node modified, FieldSet.Node added, FieldSet.Node removed) {
+    private static final String METADATA = FieldSet.FIELD + "metadata";
+    private static final String MANAGED_FIELDS = "managedFields";
+
+    private record Comparison(FieldSet.Node modified, FieldSet.Node added, FieldSet.Node removed,
+                              Set<String> skippedTopLevel, boolean skipManagedFields) {
         void value(JsonNode l, JsonNode r, JavaType type, FieldMeta meta, boolean member, List<String> path) {
             l = Json.absent(l) ? null : l;
             r = Json.absent(r) ? null : r;
@@ -305,8 +321,14 @@ public final class ManagedFields {
             }
             JsonNode any = l != null ? l : r;
             if (any.isObject()) {
-                if (Json.emptyOrAbsent(l) && Json.emptyOrAbsent(r)) {
-                    leaf(l, r, path);
+                boolean metadata = skipManagedFields && path.size() == 1 && METADATA.equals(path.get(0));
+                if (emptyObject(l, metadata) && emptyObject(r, metadata)) {
+                    // Two empty objects (ignoring what is skipped) are equal whatever they hold.
+                    if (l == null) {
+                        added.insert(path);
+                    } else if (r == null) {
+                        removed.insert(path);
+                    }
                     return;
                 }
                 if (member && l == null) {
@@ -315,19 +337,26 @@ public final class ManagedFields {
                 if (member && r == null) {
                     removed.insert(path);
                 }
-                Set<String> keys = new LinkedHashSet<>();
+                boolean top = path.isEmpty();
                 if (l != null) {
-                    l.fieldNames().forEachRemaining(keys::add);
+                    for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
+                        Map.Entry<String, JsonNode> e = it.next();
+                        String k = e.getKey();
+                        if (skipped(k, top, metadata)) {
+                            continue;
+                        }
+                        field(k, e.getValue(), r == null ? null : r.get(k), type, path);
+                    }
                 }
                 if (r != null) {
-                    r.fieldNames().forEachRemaining(keys::add);
-                }
-                for (String k : keys) {
-                    path.add(FieldSet.FIELD + k);
-                    JavaType childType = ModelTypes.field(type, k);
-                    value(l == null ? null : l.get(k), r == null ? null : r.get(k), childType, ModelTypes.meta(type, k),
-                            !ModelTypes.isDeclaredField(type, k) || ModelTypes.isMap(childType), path);
-                    path.remove(path.size() - 1);
+                    for (Iterator<Map.Entry<String, JsonNode>> it = r.fields(); it.hasNext(); ) {
+                        Map.Entry<String, JsonNode> e = it.next();
+                        String k = e.getKey();
+                        if ((l != null && l.has(k)) || skipped(k, top, metadata)) {
+                            continue;
+                        }
+                        field(k, null, e.getValue(), type, path);
+                    }
                 }
             } else if (any.isArray()) {
                 ListKind kind = ListKind.of(meta);
@@ -335,11 +364,26 @@ public final class ManagedFields {
                     leaf(l, r, path);
                     return;
                 }
+                JavaType element = ModelTypes.element(type);
+                if (l == null || r == null) {
+                    // One side only: every element appears or disappears whole.
+                    JsonNode list = l != null ? l : r;
+                    Set<String> seen = new java.util.HashSet<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        String pe = ListKind.pathElement(kind, meta, list.get(i), i);
+                        if (!seen.add(pe)) {
+                            continue;
+                        }
+                        path.add(pe);
+                        value(l == null ? null : list.get(i), r == null ? null : list.get(i), element, null, true, path);
+                        path.remove(path.size() - 1);
+                    }
+                    return;
+                }
                 Map<String, JsonNode> left = index(l, kind, meta);
                 Map<String, JsonNode> right = index(r, kind, meta);
                 Set<String> elements = new LinkedHashSet<>(left.keySet());
                 elements.addAll(right.keySet());
-                JavaType element = ModelTypes.element(type);
                 for (String pe : elements) {
                     path.add(pe);
                     value(left.get(pe), right.get(pe), element, null, true, path);
@@ -348,6 +392,22 @@ public final class ManagedFields {
             } else {
                 leaf(l, r, path);
             }
+        }
+
+        private boolean skipped(String key, boolean top, boolean metadata) {
+            return (top && skippedTopLevel.contains(key)) || (metadata && MANAGED_FIELDS.equals(key));
+        }
+
+        private void field(String k, JsonNode l, JsonNode r, JavaType type, List<String> path) {
+            path.add(FieldSet.FIELD + k);
+            ModelTypes.Property p = ModelTypes.property(type, k);
+            value(l, r, p.type(), p.meta(), p.member(), path);
+            path.remove(path.size() - 1);
+        }
+
+        /** Absent or {}, where a metadata object holding only managedFields counts as {} when those are skipped. */
+        private static boolean emptyObject(JsonNode n, boolean metadata) {
+            return n == null || n.isEmpty() || (metadata && n.size() == 1 && n.has(MANAGED_FIELDS));
         }
 
         private void leaf(JsonNode l, JsonNode r, List<String> path) {

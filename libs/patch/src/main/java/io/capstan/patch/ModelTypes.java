@@ -35,6 +35,37 @@ final class ModelTypes {
         return KubeJson.MAPPER.getTypeFactory().constructType(modelClass == null ? Untyped.class : modelClass);
     }
 
+    /**
+     * What the comparison needs about {@code owner.name}: its type ({@link #field}), its patch
+     * metadata ({@link #meta}) and whether it is a member of its own (not a declared struct field,
+     * or a map), cached per bean class.
+     */
+    record Property(JavaType type, FieldMeta meta, boolean member) {
+    }
+
+    private static final Property UNKNOWN = new Property(null, null, true);
+    private static final Map<JavaType, Map<String, Property>> BEAN_PROPERTIES = new ConcurrentHashMap<>();
+
+    static Property property(JavaType owner, String name) {
+        if (!isBean(owner)) {
+            if (owner != null && owner.isMapLikeType()) {
+                JavaType content = known(owner.getContentType());
+                return new Property(content, null, true);
+            }
+            return UNKNOWN;
+        }
+        Map<String, Property> byName = BEAN_PROPERTIES.computeIfAbsent(owner, o -> new ConcurrentHashMap<>());
+        Property p = byName.get(name);
+        if (p == null) {
+            JavaType child = field(owner, name);
+            p = new Property(child, meta(owner, name), !isDeclaredField(owner, name) || isMap(child));
+            if (byName.size() < 512) {
+                byName.put(name, p);
+            }
+        }
+        return p;
+    }
+
     /** The type of {@code owner.name}: a bean property, or the value type of a map. */
     static JavaType field(JavaType owner, String name) {
         if (owner == null) {

@@ -81,20 +81,32 @@ public final class UnknownFields {
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             String name = field.getKey();
-            String fieldPath = path.isEmpty() ? name : path + "." + name;
+            // Only objects and lists have fields below them: a scalar's path is built only when
+            // it is itself unknown.
+            boolean container = field.getValue().isContainerNode();
             JsonNode declared = properties == null ? null : properties.get(name);
             if (declared != null) {
-                visit(declared, field.getValue(), fieldPath);
+                if (container) {
+                    visit(declared, field.getValue(), path(path, name));
+                }
             } else if (embedded && (name.equals("apiVersion") || name.equals("kind"))) {
                 continue;
             } else if (embedded && name.equals("metadata")) {
-                visit(ModelSchemas.ref(OBJECT_META), field.getValue(), fieldPath);
+                if (container) {
+                    visit(ModelSchemas.ref(OBJECT_META), field.getValue(), path(path, name));
+                }
             } else if (additional != null && additional.isObject()) {
-                visit(additional, field.getValue(), fieldPath);
+                if (container) {
+                    visit(additional, field.getValue(), path(path, name));
+                }
             } else if (!preserve && !(additional != null && additional.asBoolean(false))) {
-                found.add(fieldPath);
+                found.add(path(path, name));
             }
         }
+    }
+
+    private static String path(String parent, String name) {
+        return parent.isEmpty() ? name : parent + "." + name;
     }
 
     /** Follows {@code $ref} and kube-openapi's single-element {@code allOf} wrapping of a reference. */

@@ -22,8 +22,6 @@ final class Names {
     static final String PERCENT_FMT = "[0-9]+%";
 
     private static final Pattern PERCENT = Pattern.compile(PERCENT_FMT);
-    private static final Pattern PORT_NAME_CHARSET = Pattern.compile("[-a-z0-9]+");
-    private static final Pattern ONE_LETTER = Pattern.compile(".*[a-z].*");
 
     static String maxLenError(int length) {
         return "must be no more than " + length + " characters";
@@ -157,10 +155,10 @@ final class Names {
         if (port.length() > 15) {
             errs.add(maxLenError(15));
         }
-        if (!PORT_NAME_CHARSET.matcher(port).matches()) {
+        if (!portNameCharset(port)) {
             errs.add("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
         }
-        if (!ONE_LETTER.matcher(port).matches()) {
+        if (!oneLetter(port)) {
             errs.add("must contain at least one letter (a-z)");
         }
         if (port.contains("--")) {
@@ -170,6 +168,33 @@ final class Names {
             errs.add("must not begin or end with a hyphen");
         }
         return errs;
+    }
+
+    /** {@code [-a-z0-9]+} without a regex. */
+    private static boolean portNameCharset(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code .*[a-z].*} without a regex: a lowercase letter and no line terminator ('.' matches none). */
+    private static boolean oneLetter(String s) {
+        boolean letter = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                return false;
+            }
+            letter |= c >= 'a' && c <= 'z';
+        }
+        return letter;
     }
 
     static List<String> percent(String value) {

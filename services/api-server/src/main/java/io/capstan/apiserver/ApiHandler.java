@@ -15,6 +15,8 @@ import io.capstan.printers.TablePrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 import java.time.Instant;
@@ -32,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
  * writes the answer in the negotiated form.
  */
 final class ApiHandler {
+    private static final int LIST_PIECE = 1024 * 1024;
     private static final Set<String> WRITE_SUBRESOURCES = Set.of("status", "scale", "binding", "eviction", "finalize");
 
     private final ResourceRegistry registry;
@@ -121,6 +124,9 @@ final class ApiHandler {
         if (includeObject != null && !TablePrinter.INCLUDE_OBJECT_POLICIES.contains(includeObject)) {
             throw ApiException.badRequest("includeObject: Unsupported value: \"" + includeObject + "\"");
         }
+        if (out.target() == MediaTypes.Target.OBJECT && !out.yaml() && !query.filters() && type.servedInStorageVersion()) {
+            return listStored(ctx, type, ns, query);
+        }
         return store.list(type, ns, query).thenAccept(result -> {
             switch (out.target()) {
                 case TABLE -> Responses.json(ctx, 200, TablePrinter.table(type, result.items(), result.resourceVersion(),
@@ -138,6 +144,59 @@ final class ApiHandler {
                     Responses.json(ctx, 200, list, out.yaml(), List.of());
                 }
             }
+        });
+    }
+
+    /**
+     * A plain JSON list answered from the stored bytes: each item is etcd's value with its
+     * resourceVersion spliced in, so no item is decoded or encoded (objects that cannot be
+     * spliced are decoded and encoded as usual). The same JSON as encoding the list tree.
+     */
+    private CompletableFuture<?> listStored(RoutingContext ctx, ResourceType type, String ns, ListQuery query) {
+        // Written in pieces of about 1 MB, so no single buffer (nor its copy to the socket) holds the whole list.
+        List<Buffer> pieces = new ArrayList<>();
+        Buffer[] current = {Buffer.buffer(LIST_PIECE + 8 * 1024)};
+        byte[] comma = {','};
+        int[] count = {0};
+        return store.listStored(type, ns, query, so -> {
+            byte[] sep = count[0]++ == 0 ? null : comma;
+            Buffer item = StoredJson.withResourceVersion(so.value(), so.modRevision(), sep, null);
+            Buffer piece = current[0];
+            if (item == null) {
+                if (sep != null) {
+                    piece.appendBytes(sep);
+                }
+                piece.appendBytes(KubeJson.bytes(ResourceStore.decode(so)));
+            } else {
+                piece.appendBuffer(item);
+            }
+            if (piece.length() >= LIST_PIECE) {
+                pieces.add(piece);
+                current[0] = Buffer.buffer(LIST_PIECE + 8 * 1024);
+            }
+        }).thenAccept(result -> {
+            byte[] envelope = KubeJson.bytes(listEnvelope(type.listKind(), type.apiVersion(), result));
+            // {"kind":..,"metadata":{..}} becomes {"kind":..,"metadata":{..},"items":[ ... ]}
+            Buffer head = Buffer.buffer(envelope.length + 10).appendBytes(envelope, 0, envelope.length - 1)
+                    .appendString(",\"items\":[");
+            pieces.add(current[0].appendString("]}"));
+            long length = head.length();
+            for (Buffer b : pieces) {
+                length += b.length();
+            }
+            HttpServerResponse r = ctx.response();
+            if (r.ended() || r.closed()) {
+                return;
+            }
+            r.setStatusCode(200);
+            r.putHeader("Content-Type", MediaTypes.JSON);
+            r.putHeader("Cache-Control", "no-cache, private");
+            r.putHeader("Content-Length", String.valueOf(length));
+            r.write(head);
+            for (int i = 0; i < pieces.size() - 1; i++) {
+                r.write(pieces.get(i));
+            }
+            r.end(pieces.get(pieces.size() - 1));
         });
     }
 
@@ -193,7 +252,17 @@ final class ApiHandler {
         if (type.namespaced() && !bodyNs.isEmpty() && !bodyNs.equals(ns)) {
             throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
-        return store.create(type, ns, obj, options).thenAccept(created -> writeObject(ctx, 201, type, created, out, options.warnings()));
+        return store.createEncoded(type, ns, obj, options).thenAccept(created -> {
+            if (created.stored() != null && out.target() == MediaTypes.Target.OBJECT && !out.yaml()) {
+                // The answer is the stored bytes with their resourceVersion: no second encoding.
+                Buffer json = StoredJson.withResourceVersion(created.stored(), created.revision(), null, null);
+                if (json != null) {
+                    Responses.json(ctx, 201, json, options.warnings());
+                    return;
+                }
+            }
+            writeObject(ctx, 201, type, created.object(), out, options.warnings());
+        });
     }
 
     private CompletableFuture<?> update(RoutingContext ctx, ResourceType type, String ns, String name, String sub,

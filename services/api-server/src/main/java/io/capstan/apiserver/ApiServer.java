@@ -50,6 +50,7 @@ public class ApiServer {
     private CrdRegistrar crds;
     private Compactor compactor;
     private FeedRelay relay;
+    private NamespaceCache namespaces;
 
     void init() {
         if (etcd != null) {
@@ -85,6 +86,8 @@ public class ApiServer {
         init();
         Bootstrap.run(store, registry).thenCompose(v -> crds.start()).orTimeout(60, TimeUnit.SECONDS).join();
         compactor.start();
+        namespaces = new NamespaceCache(etcd, ResourceStore.prefix(registry.find("", "v1", "namespaces").orElseThrow(), null)).start();
+        store.useNamespaceCache(namespaces);
         feedConfig.bootstrapServers().ifPresentOrElse(
                 servers -> relay = new FeedRelay(etcd, registry, servers, meters, identity(), feedConfig.progressIntervalMillis()).start(),
                 () -> LOG.warn("capstan.kafka.bootstrap-servers is not set: no change feed is published"));
@@ -100,6 +103,9 @@ public class ApiServer {
         }
         if (compactor != null) {
             compactor.stop();
+        }
+        if (namespaces != null) {
+            namespaces.close();
         }
         if (etcd != null) {
             etcd.close();

@@ -58,6 +58,7 @@ public final class ResourceStore {
     private final ServiceAllocator allocator;
     private final EventLeases eventLeases;
     private final int maxObjectBytes;
+    private volatile NamespaceCache namespaces;
 
     public ResourceStore(EtcdStore etcd, ResourceRegistry registry, ServiceAllocator allocator, EventLeases eventLeases,
                          int maxObjectBytes) {
@@ -74,6 +75,23 @@ public final class ResourceStore {
 
     /** The outcome of a delete: the object, and whether it is gone already or only marked. */
     public record DeleteResult(ObjectNode object, boolean deleted) {
+    }
+
+    /** Answers namespace existence checks from {@code cache} when it knows the namespace as active. */
+    void useNamespaceCache(NamespaceCache cache) {
+        this.namespaces = cache;
+    }
+
+    /** Keeps the namespace cache in step with this server's own writes, before they are answered. */
+    private void written(ResourceType st, String name, long revision, ObjectNode objectOrNull) {
+        NamespaceCache cache = namespaces;
+        if (cache != null && isNamespaces(st)) {
+            cache.observe(name, revision, objectOrNull);
+        }
+    }
+
+    private static boolean isNamespaces(ResourceType st) {
+        return st.group().isEmpty() && st.plural().equals("namespaces");
     }
 
     public EtcdStore etcd() {
@@ -138,6 +156,61 @@ public final class ResourceStore {
         });
     }
 
+    /**
+     * Lists without decoding: every stored object of the (unfiltered) collection goes to
+     * {@code items} as etcd holds it, page by page, with the paging semantics of {@link #list}.
+     * Only for resources served in their storage version and queries without selectors; the
+     * answer's {@code items} is empty.
+     */
+    CompletableFuture<ListResult> listStored(ResourceType type, String namespace, ListQuery query,
+                                             java.util.function.Consumer<StoredObject> items) {
+        if (query.filters() || !type.servedInStorageVersion()) {
+            throw new IllegalArgumentException("listStored needs an unfiltered query of a resource served in its storage version");
+        }
+        String prefix = prefix(type, namespace);
+        long revision = 0;
+        String start = null;
+        boolean fromToken = query.continueToken() != null && !query.continueToken().isEmpty();
+        if (fromToken) {
+            ContinueToken token = ContinueToken.decode(query.continueToken());
+            revision = token.revision();
+            start = prefix + token.startKey();
+        } else if (query.resourceVersion() != null && !query.resourceVersion().isEmpty()
+                && !query.resourceVersion().equals("0") && "Exact".equals(query.resourceVersionMatch())) {
+            revision = parseRevision(query.resourceVersion());
+        }
+        return storedPages(prefix, start, revision, query.limit(), 0, items).handle((page, t) -> {
+            if (t != null) {
+                Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                if (cause instanceof StoreException.Expired) {
+                    if (fromToken) {
+                        throw ApiException.expired("The provided continue parameter is too old to display a consistent list result. "
+                                + "You can start a new list without the continue parameter.");
+                    }
+                    throw ApiException.expired("too old resource version: " + query.resourceVersion());
+                }
+                throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
+            }
+            String cont = page.hasMore() ? new ContinueToken(page.revision(), page.nextKey().substring(prefix.length())).encode() : null;
+            Long remaining = page.hasMore() ? page.remaining() : null;
+            return new ListResult(List.of(), String.valueOf(page.revision()), cont, remaining);
+        });
+    }
+
+    private CompletableFuture<ListPage> storedPages(String prefix, String start, long revision, int limit, int taken,
+                                                    java.util.function.Consumer<StoredObject> items) {
+        boolean unlimited = limit <= 0;
+        int want = unlimited ? ETCD_PAGE : Math.max(limit - taken, 1);
+        return etcd.list(prefix, start, revision, want).thenCompose(page -> {
+            page.items().forEach(items);
+            int total = taken + page.items().size();
+            if (page.hasMore() && (unlimited || total < limit)) {
+                return storedPages(prefix, page.nextKey(), page.revision(), limit, total, items);
+            }
+            return CompletableFuture.completedFuture(page);
+        });
+    }
+
     private CompletableFuture<ListPage> listPages(ResourceType type, String prefix, String start, long revision,
                                                   ListQuery query, List<ObjectNode> out) {
         // Unlimited lists are still read from etcd in pages at one revision: one etcd answer must
@@ -165,6 +238,19 @@ public final class ResourceStore {
      * a missing or terminating namespace, 422 with every field error, 413 when too large.
      */
     public CompletableFuture<ObjectNode> create(ResourceType type, String namespace, ObjectNode requested, WriteOptions options) {
+        return createEncoded(type, namespace, requested, options).thenApply(Created::object);
+    }
+
+    /**
+     * A created object (request version) and, when the client sees it exactly as stored (served in
+     * the storage version, not a dry run), the bytes written to etcd and their revision, so the
+     * answer can be made from them instead of encoding the object again.
+     */
+    public record Created(ObjectNode object, byte[] stored, long revision) {
+    }
+
+    /** {@link #create}, also handing back the stored bytes (see {@link Created}). */
+    public CompletableFuture<Created> createEncoded(ResourceType type, String namespace, ObjectNode requested, WriteOptions options) {
         ResourceType st = registry.storageType(type);
         ObjectNode obj = toStorage(type, requested);
         ObjectNode meta = KubeJson.with(obj, "metadata");
@@ -181,7 +267,7 @@ public final class ResourceStore {
     }
 
     /** Creates an object already prepared (system metadata set): the tail shared with apply-create. */
-    private CompletableFuture<ObjectNode> admitAndCreate(ResourceType type, ResourceType st, ObjectNode obj, WriteOptions options) {
+    private CompletableFuture<Created> admitAndCreate(ResourceType type, ResourceType st, ObjectNode obj, WriteOptions options) {
         String namespace = KubeJson.text(obj, "metadata", "namespace");
         String name = KubeJson.text(obj, "metadata", "name");
         Defaults.apply(st, obj);
@@ -201,7 +287,7 @@ public final class ResourceStore {
                         throw tooLarge(bytes.length);
                     }
                     if (options.dryRun()) {
-                        return CompletableFuture.completedFuture(fromStorage(type, obj));
+                        return CompletableFuture.completedFuture(new Created(fromStorage(type, obj), null, 0));
                     }
                     CompletableFuture<Long> lease = st.kind().equals("Event") ? eventLeases.lease() : CompletableFuture.completedFuture(0L);
                     return lease.thenCompose(l -> etcd.create(key(st, namespace, name), bytes, l))
@@ -211,7 +297,8 @@ public final class ResourceStore {
                                     throw translate(t, type, name);
                                 }
                                 withRevision(obj, rev);
-                                return fromStorage(type, obj);
+                                written(st, name, rev, obj);
+                                return new Created(fromStorage(type, obj), type.servedInStorageVersion() ? bytes : null, rev);
                             });
                 });
     }
@@ -324,7 +411,7 @@ public final class ResourceStore {
         if (managed != null) {
             meta.set("managedFields", managed);
         }
-        return admitAndCreate(type, st, obj, options);
+        return admitAndCreate(type, st, obj, options).thenApply(Created::object);
     }
 
     private CompletableFuture<WriteResult> write(ResourceType type, String namespace, String name, String subresource,
@@ -375,6 +462,7 @@ public final class ResourceStore {
                         return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, updated), false));
                     }
                     return etcd.delete(key, so.modRevision()).thenCompose(rev -> releaseFor(st, old, null).thenApply(v -> {
+                        written(st, name, rev, null);
                         withRevision(updated, rev);
                         return new WriteResult(fromStorage(type, updated), false);
                     }));
@@ -396,6 +484,7 @@ public final class ResourceStore {
                     }
                     return rev;
                 }).thenCompose(rev -> releaseFor(st, old, updated).thenApply(v -> {
+                    written(st, name, rev, updated);
                     withRevision(updated, rev);
                     return new WriteResult(fromStorage(type, updated), false);
                 }));
@@ -491,21 +580,44 @@ public final class ResourceStore {
     }
 
     private static boolean specChanged(ObjectNode old, ObjectNode updated) {
-        ObjectNode a = old.deepCopy();
-        ObjectNode b = updated.deepCopy();
-        for (ObjectNode o : List.of(a, b)) {
-            o.remove("metadata");
-            o.remove("status");
+        return !equalExcept(old, updated, "metadata", "status");
+    }
+
+    /** Whether two objects are equal when the named fields are left out of both (no copies). */
+    static boolean equalExcept(ObjectNode a, ObjectNode b, String skip1, String skip2) {
+        boolean two = !skip1.equals(skip2);
+        int sizeA = a.size() - (a.has(skip1) ? 1 : 0) - (two && a.has(skip2) ? 1 : 0);
+        int sizeB = b.size() - (b.has(skip1) ? 1 : 0) - (two && b.has(skip2) ? 1 : 0);
+        if (sizeA != sizeB) {
+            return false;
         }
-        return !a.equals(b);
+        for (var it = a.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String k = e.getKey();
+            if (k.equals(skip1) || k.equals(skip2)) {
+                continue;
+            }
+            JsonNode other = b.get(k);
+            if (other == null || !e.getValue().equals(other)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean sameIgnoringManagedFields(ObjectNode old, ObjectNode updated) {
-        ObjectNode a = old.deepCopy();
-        ObjectNode b = updated.deepCopy();
-        ((ObjectNode) a.get("metadata")).remove(List.of("managedFields", "resourceVersion"));
-        ((ObjectNode) b.get("metadata")).remove(List.of("managedFields", "resourceVersion"));
-        return a.equals(b) && (!updated.path("metadata").has("managedFields")
+        boolean same;
+        if (old.get("metadata") instanceof ObjectNode oldMeta && updated.get("metadata") instanceof ObjectNode newMeta) {
+            same = equalExcept(old, updated, "metadata", "metadata")
+                    && equalExcept(oldMeta, newMeta, "managedFields", "resourceVersion");
+        } else {
+            ObjectNode a = old.deepCopy();
+            ObjectNode b = updated.deepCopy();
+            ((ObjectNode) a.get("metadata")).remove(List.of("managedFields", "resourceVersion"));
+            ((ObjectNode) b.get("metadata")).remove(List.of("managedFields", "resourceVersion"));
+            same = a.equals(b);
+        }
+        return same && (!updated.path("metadata").has("managedFields")
                 || updated.path("metadata").path("managedFields").equals(old.path("metadata").path("managedFields"))
                 || onlyTimestampsDiffer(old.path("metadata").path("managedFields"), updated.path("metadata").path("managedFields")));
     }
@@ -600,13 +712,19 @@ public final class ResourceStore {
                     return CompletableFuture.completedFuture(new DeleteResult(fromStorage(type, withRevision(marked, so.modRevision())), false));
                 }
                 return etcd.update(key, KubeJson.bytes(marked), so.modRevision(), so.lease())
-                        .thenApply(rev -> new DeleteResult(fromStorage(type, withRevision(marked, rev)), false));
+                        .thenApply(rev -> {
+                            written(st, name, rev, marked);
+                            return new DeleteResult(fromStorage(type, withRevision(marked, rev)), false);
+                        });
             }
             if (options.dryRun()) {
                 return CompletableFuture.completedFuture(new DeleteResult(fromStorage(type, current), true));
             }
             return etcd.delete(key, so.modRevision())
-                    .thenCompose(rev -> releaseFor(st, current, null).thenApply(v -> new DeleteResult(fromStorage(type, current), true)));
+                    .thenCompose(rev -> {
+                        written(st, name, rev, null);
+                        return releaseFor(st, current, null).thenApply(v -> new DeleteResult(fromStorage(type, current), true));
+                    });
         }).exceptionallyCompose(t -> {
             Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
             if (cause instanceof StoreException.Conflict && attempt < MAX_RETRIES) {
@@ -670,13 +788,16 @@ public final class ResourceStore {
         if (!st.namespaced()) {
             return CompletableFuture.completedFuture(null);
         }
+        NamespaceCache cache = namespaces;
+        if (cache != null && cache.isActive(namespace)) {
+            return CompletableFuture.completedFuture(null);
+        }
         ResourceType namespaces = registry.find("", "v1", "namespaces").orElseThrow();
         return find(namespaces, null, namespace).thenAccept(ns -> {
             if (ns.isEmpty()) {
                 throw ApiException.notFound("", "namespaces", namespace);
             }
-            if (ns.get().path("metadata").has("deletionTimestamp")
-                    || "Terminating".equals(ns.get().path("status").path("phase").asText())) {
+            if (NamespaceCache.terminating(ns.get())) {
                 throw new ApiException(403, "Forbidden", requestType.qualifiedResource() + " is forbidden: unable to create new content in namespace "
                         + namespace + " because it is being terminated", null, requestType.group(), requestType.plural(),
                         List.of(new ApiException.Cause("NamespaceTerminating",

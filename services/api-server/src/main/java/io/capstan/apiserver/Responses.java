@@ -45,6 +45,21 @@ final class Responses {
         r.end(Buffer.buffer(bytes));
     }
 
+    /** Writes JSON that is already encoded. */
+    static void json(RoutingContext ctx, int status, Buffer json, List<String> warnings) {
+        HttpServerResponse r = ctx.response();
+        if (r.ended() || r.closed()) {
+            return;
+        }
+        for (String w : warnings) {
+            r.headers().add("Warning", "299 - \"" + w.replace("\"", "\\\"") + "\"");
+        }
+        r.setStatusCode(status);
+        r.putHeader("Content-Type", MediaTypes.JSON);
+        r.putHeader("Cache-Control", "no-cache, private");
+        r.end(json);
+    }
+
     static void raw(RoutingContext ctx, int status, String contentType, byte[] body) {
         HttpServerResponse r = ctx.response();
         if (r.ended() || r.closed()) {

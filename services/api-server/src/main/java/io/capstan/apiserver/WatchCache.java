@@ -27,6 +27,7 @@ import java.util.function.Consumer;
  */
 final class WatchCache {
     private static final int CAPACITY = 2048;
+    private static final byte[] CLOSE = {'}'};
 
     private final EtcdStore etcd;
     private final String prefix;
@@ -45,24 +46,67 @@ final class WatchCache {
     static final class CachedEvent {
         final StoreEvent.Type type;
         final long revision;
-        final ObjectNode object;
-        final ObjectNode previous;
+        /** Decoded trees, kept only while the event is handed out (under the cache's lock), then dropped: see {@link #compact()}. */
+        private ObjectNode object;
+        private ObjectNode previous;
+        private final byte[] objectBytes;
+        private final byte[] previousBytes;
         private final ConcurrentHashMap<String, byte[]> encoded = new ConcurrentHashMap<>(2);
 
         CachedEvent(StoreEvent e) {
             this.type = e.type();
             this.revision = e.revision();
+            this.objectBytes = e.value();
+            this.previousBytes = e.previousValue();
             this.object = e.value() == null ? null : ResourceStore.withRevision((ObjectNode) KubeJson.read(e.value()), e.revision());
             this.previous = e.previousValue() == null ? null
                     : ResourceStore.withRevision((ObjectNode) KubeJson.read(e.previousValue()), e.revision());
+        }
+
+        /** The object (with its resourceVersion), decoded again if it was dropped; null when none. Call under the cache's lock. */
+        ObjectNode object() {
+            if (object == null && objectBytes != null) {
+                object = ResourceStore.withRevision((ObjectNode) KubeJson.read(objectBytes), revision);
+            }
+            return object;
+        }
+
+        /** The previous object (with this event's resourceVersion), as {@link #object()}. */
+        ObjectNode previous() {
+            if (previous == null && previousBytes != null) {
+                previous = ResourceStore.withRevision((ObjectNode) KubeJson.read(previousBytes), revision);
+            }
+            return previous;
+        }
+
+        /**
+         * Drops the decoded trees once every subscriber has seen the event: the buffer then holds
+         * the stored bytes only (a decoded pod is several times larger), and a late subscriber's
+         * replay decodes again.
+         */
+        void compact() {
+            if (objectBytes != null || object == null) {
+                object = null;
+            }
+            if (previousBytes != null || previous == null) {
+                previous = null;
+            }
         }
 
         /** {@code {"type":t,"object":o}} as bytes, where o is the object (or previous one for a synthetic DELETED). */
         byte[] encoded(String eventType, ObjectNode payload) {
             String cacheKey = eventType + (payload == previous ? "/previous" : "");
             return encoded.computeIfAbsent(cacheKey, k -> {
-                byte[] obj = KubeJson.bytes(payload);
                 byte[] head = ("{\"type\":\"" + eventType + "\",\"object\":").getBytes(StandardCharsets.UTF_8);
+                // The stored bytes with the resourceVersion spliced in: no encoding of the object.
+                byte[] stored = payload == previous ? previousBytes : payload == object ? objectBytes : null;
+                if (stored != null) {
+                    io.vertx.core.buffer.Buffer spliced = StoredJson.withResourceVersion(stored, revision, head, CLOSE);
+                    if (spliced != null) {
+                        return spliced.getBytes();
+                    }
+                }
+                byte[] obj = KubeJson.bytes(payload);
                 byte[] out = new byte[head.length + obj.length + 1];
                 System.arraycopy(head, 0, out, 0, head.length);
                 System.arraycopy(obj, 0, out, head.length, obj.length);
@@ -91,6 +135,7 @@ final class WatchCache {
         for (CachedEvent e : buffer) {
             if (e.revision > afterRevision) {
                 onEvent.accept(e);
+                e.compact();
             }
         }
         Subscriber s = new Subscriber(onEvent, onError);
@@ -112,6 +157,7 @@ final class WatchCache {
             for (Subscriber s : List.copyOf(subscribers)) {
                 s.onEvent.accept(ce);
             }
+            ce.compact();
         }
     }
 

@@ -219,8 +219,8 @@ final class WatchStreamer {
             if (closed.get()) {
                 return;
             }
-            ObjectNode now = e.object;
-            ObjectNode before = e.previous;
+            ObjectNode now = e.object();
+            ObjectNode before = e.previous();
             boolean matchesNow = now != null && matches(now);
             boolean matchedBefore = before != null && matches(before);
             String eventType;
