@@ -24,6 +24,6 @@ if [[ ! -f "$here/target/classpath.txt" || ! -d "$here/target/classes/io/capstan
 fi
 
 cd "$root"
-exec "$JAVA_HOME/bin/java" -Xmx1g ${BENCH_OPTS:-} \
+exec "$JAVA_HOME/bin/java" -Xmx2g ${BENCH_OPTS:-} \
   -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
   io.capstan.bench.ApiBench "$jar" "$out"

@@ -11,6 +11,7 @@ import io.capstan.patch.MergePatch;
 import io.capstan.patch.ServerSideApply;
 import io.capstan.patch.StrategicMergePatch;
 import io.capstan.printers.TablePrinter;
+import io.capstan.store.StoredObject;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -35,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ApiHandler {
     private static final int LIST_PIECE = 1024 * 1024;
+    private static final byte[] COMMA = {','};
     private static final Set<String> WRITE_SUBRESOURCES = Set.of("status", "scale", "binding", "eviction", "finalize");
 
     private final ResourceRegistry registry;
@@ -151,53 +153,101 @@ final class ApiHandler {
      * A plain JSON list answered from the stored bytes: each item is etcd's value with its
      * resourceVersion spliced in, so no item is decoded or encoded (objects that cannot be
      * spliced are decoded and encoded as usual). The same JSON as encoding the list tree.
+     * Unlimited lists stream: the head goes out with etcd's first page (whose revision is the
+     * list's resourceVersion) and each page follows as it is read, so memory holds one page, not
+     * the collection. Paged lists (limit) are small and carry a continue token in their head, so
+     * they are assembled first.
      */
     private CompletableFuture<?> listStored(RoutingContext ctx, ResourceType type, String ns, ListQuery query) {
-        // Written in pieces of about 1 MB, so no single buffer (nor its copy to the socket) holds the whole list.
+        boolean streaming = query.limit() <= 0 && (query.continueToken() == null || query.continueToken().isEmpty());
+        HttpServerResponse r = ctx.response();
         List<Buffer> pieces = new ArrayList<>();
-        Buffer[] current = {Buffer.buffer(LIST_PIECE + 8 * 1024)};
-        byte[] comma = {','};
+        boolean[] started = {false};
         int[] count = {0};
-        return store.listStored(type, ns, query, so -> {
-            byte[] sep = count[0]++ == 0 ? null : comma;
-            Buffer item = StoredJson.withResourceVersion(so.value(), so.modRevision(), sep, null);
-            Buffer piece = current[0];
-            if (item == null) {
-                if (sep != null) {
-                    piece.appendBytes(sep);
+        return store.listStored(type, ns, query, (revision, items) -> {
+            Buffer page = Buffer.buffer(LIST_PIECE + 8 * 1024);
+            for (StoredObject so : items) {
+                byte[] sep = count[0]++ == 0 ? null : COMMA;
+                Buffer item = StoredJson.withResourceVersion(so.value(), so.modRevision(), sep, null);
+                if (item == null) {
+                    if (sep != null) {
+                        page.appendBytes(sep);
+                    }
+                    page.appendBytes(KubeJson.bytes(ResourceStore.decode(so)));
+                } else {
+                    page.appendBuffer(item);
                 }
-                piece.appendBytes(KubeJson.bytes(ResourceStore.decode(so)));
-            } else {
-                piece.appendBuffer(item);
             }
-            if (piece.length() >= LIST_PIECE) {
-                pieces.add(piece);
-                current[0] = Buffer.buffer(LIST_PIECE + 8 * 1024);
+            if (!streaming) {
+                pieces.add(page);
+                return CompletableFuture.completedFuture(null);
             }
-        }).thenAccept(result -> {
-            byte[] envelope = KubeJson.bytes(listEnvelope(type.listKind(), type.apiVersion(), result));
-            // {"kind":..,"metadata":{..}} becomes {"kind":..,"metadata":{..},"items":[ ... ]}
-            Buffer head = Buffer.buffer(envelope.length + 10).appendBytes(envelope, 0, envelope.length - 1)
-                    .appendString(",\"items\":[");
-            pieces.add(current[0].appendString("]}"));
-            long length = head.length();
+            if (r.ended() || r.closed()) {
+                throw new java.util.concurrent.CancellationException("the client went away");
+            }
+            if (!started[0]) {
+                started[0] = true;
+                r.setStatusCode(200);
+                r.putHeader("Content-Type", MediaTypes.JSON);
+                r.putHeader("Cache-Control", "no-cache, private");
+                r.setChunked(true);
+                r.write(listHead(type, new ListResult(List.of(), String.valueOf(revision), null, null)));
+            }
+            r.write(page);
+            if (!r.writeQueueFull()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            r.drainHandler(v -> drained.complete(null));
+            if (!r.writeQueueFull()) {
+                drained.complete(null);
+            }
+            return drained;
+        }).handle((result, t) -> {
+            if (t != null) {
+                if (started[0]) {
+                    // The head is out: a Status can no longer be sent, so the truncated body must fail the client.
+                    r.reset();
+                    return null;
+                }
+                throw t instanceof java.util.concurrent.CompletionException ce ? ce : new java.util.concurrent.CompletionException(t);
+            }
+            if (streaming) {
+                if (!started[0]) {
+                    r.setStatusCode(200);
+                    r.putHeader("Content-Type", MediaTypes.JSON);
+                    r.putHeader("Cache-Control", "no-cache, private");
+                    r.setChunked(true);
+                    r.write(listHead(type, result));
+                }
+                r.end(Buffer.buffer("]}"));
+                return null;
+            }
+            Buffer head = listHead(type, result);
+            long length = head.length() + 2;
             for (Buffer b : pieces) {
                 length += b.length();
             }
-            HttpServerResponse r = ctx.response();
             if (r.ended() || r.closed()) {
-                return;
+                return null;
             }
             r.setStatusCode(200);
             r.putHeader("Content-Type", MediaTypes.JSON);
             r.putHeader("Cache-Control", "no-cache, private");
             r.putHeader("Content-Length", String.valueOf(length));
             r.write(head);
-            for (int i = 0; i < pieces.size() - 1; i++) {
-                r.write(pieces.get(i));
+            for (Buffer b : pieces) {
+                r.write(b);
             }
-            r.end(pieces.get(pieces.size() - 1));
+            r.end(Buffer.buffer("]}"));
+            return null;
         });
+    }
+
+    /** {"kind":..,"apiVersion":..,"metadata":{..},"items":[ */
+    private static Buffer listHead(ResourceType type, ListResult result) {
+        byte[] envelope = KubeJson.bytes(listEnvelope(type.listKind(), type.apiVersion(), result));
+        return Buffer.buffer(envelope.length + 10).appendBytes(envelope, 0, envelope.length - 1).appendString(",\"items\":[");
     }
 
     private static ObjectNode listEnvelope(String kind, String apiVersion, ListResult result) {

@@ -162,8 +162,7 @@ public final class ResourceStore {
      * Only for resources served in their storage version and queries without selectors; the
      * answer's {@code items} is empty.
      */
-    CompletableFuture<ListResult> listStored(ResourceType type, String namespace, ListQuery query,
-                                             java.util.function.Consumer<StoredObject> items) {
+    CompletableFuture<ListResult> listStored(ResourceType type, String namespace, ListQuery query, PageSink items) {
         if (query.filters() || !type.servedInStorageVersion()) {
             throw new IllegalArgumentException("listStored needs an unfiltered query of a resource served in its storage version");
         }
@@ -197,18 +196,27 @@ public final class ResourceStore {
         });
     }
 
+    /**
+     * Receives the pages of a stored list in order; the next page is read from etcd only when the
+     * returned future completes, so a slow client holds back etcd instead of filling memory.
+     */
+    @FunctionalInterface
+    interface PageSink {
+        CompletableFuture<Void> page(long revision, List<StoredObject> items);
+    }
+
     private CompletableFuture<ListPage> storedPages(String prefix, String start, long revision, int limit, int taken,
-                                                    java.util.function.Consumer<StoredObject> items) {
+                                                    PageSink items) {
         boolean unlimited = limit <= 0;
         int want = unlimited ? ETCD_PAGE : Math.max(limit - taken, 1);
-        return etcd.list(prefix, start, revision, want).thenCompose(page -> {
-            page.items().forEach(items);
-            int total = taken + page.items().size();
-            if (page.hasMore() && (unlimited || total < limit)) {
-                return storedPages(prefix, page.nextKey(), page.revision(), limit, total, items);
-            }
-            return CompletableFuture.completedFuture(page);
-        });
+        return etcd.list(prefix, start, revision, want).thenCompose(page -> items.page(page.revision(), page.items())
+                .thenCompose(v -> {
+                    int total = taken + page.items().size();
+                    if (page.hasMore() && (unlimited || total < limit)) {
+                        return storedPages(prefix, page.nextKey(), page.revision(), limit, total, items);
+                    }
+                    return CompletableFuture.completedFuture(page);
+                }));
     }
 
     private CompletableFuture<ListPage> listPages(ResourceType type, String prefix, String start, long revision,

@@ -255,26 +255,31 @@ class ApiSemanticsIT {
         String ns = namespace("alloc");
         Set<String> ips = new HashSet<>();
         Set<Integer> ports = new HashSet<>();
-        for (int i = 0; i < 40; i++) {
-            Rest.Answer a = rest.post("/api/v1/namespaces/" + ns + "/services",
-                    "{\"metadata\":{\"name\":\"s" + i + "\"},\"spec\":{\"type\":\"NodePort\",\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":80}]}}");
-            assertThat(a.code()).isEqualTo(201);
-            assertThat(ips.add(a.body().path("spec").path("clusterIP").asText())).isTrue();
-            assertThat(ports.add(a.body().path("spec").path("ports").get(0).path("nodePort").asInt())).isTrue();
-            assertThat(a.body().path("spec").path("ports").get(0).path("targetPort").asInt()).isEqualTo(80);
+        try {
+            for (int i = 0; i < 40; i++) {
+                Rest.Answer a = rest.post("/api/v1/namespaces/" + ns + "/services",
+                        "{\"metadata\":{\"name\":\"s" + i + "\"},\"spec\":{\"type\":\"NodePort\",\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":80}]}}");
+                assertThat(a.code()).isEqualTo(201);
+                assertThat(ips.add(a.body().path("spec").path("clusterIP").asText())).isTrue();
+                assertThat(ports.add(a.body().path("spec").path("ports").get(0).path("nodePort").asInt())).isTrue();
+                assertThat(a.body().path("spec").path("ports").get(0).path("targetPort").asInt()).isEqualTo(80);
+            }
+            assertThat(ips).allMatch(ip -> ip.startsWith("127.96."));
+            assertThat(ports).allMatch(p -> p >= 30000 && p <= 32767);
+            int taken = ports.iterator().next();
+            Rest.Answer clash = rest.post("/api/v1/namespaces/" + ns + "/services",
+                    "{\"metadata\":{\"name\":\"clash\"},\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":" + taken + "}]}}");
+            assertThat(clash.code()).isEqualTo(422);
+            assertThat(clash.body().path("message").asText()).contains("provided port is already allocated");
+            rest.delete("/api/v1/namespaces/" + ns + "/services/s0");
+            String freedIp = rest.post("/api/v1/namespaces/" + ns + "/services",
+                    "{\"metadata\":{\"name\":\"again\"},\"spec\":{\"clusterIP\":\"" + ips.iterator().next() + "\",\"ports\":[{\"port\":80}]}}")
+                    .body().path("metadata").path("name").asText();
+            assertThat(freedIp).isIn("again", "");
+        } finally {
+            // Random NodePorts must go back: other suites apply fixtures with fixed ones (30080).
+            rest.send("DELETE", "/api/v1/namespaces/" + ns + "/services", null, null);
         }
-        assertThat(ips).allMatch(ip -> ip.startsWith("127.96."));
-        assertThat(ports).allMatch(p -> p >= 30000 && p <= 32767);
-        int taken = ports.iterator().next();
-        Rest.Answer clash = rest.post("/api/v1/namespaces/" + ns + "/services",
-                "{\"metadata\":{\"name\":\"clash\"},\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":" + taken + "}]}}");
-        assertThat(clash.code()).isEqualTo(422);
-        assertThat(clash.body().path("message").asText()).contains("provided port is already allocated");
-        rest.delete("/api/v1/namespaces/" + ns + "/services/s0");
-        String freedIp = rest.post("/api/v1/namespaces/" + ns + "/services",
-                "{\"metadata\":{\"name\":\"again\"},\"spec\":{\"clusterIP\":\"" + ips.iterator().next() + "\",\"ports\":[{\"port\":80}]}}")
-                .body().path("metadata").path("name").asText();
-        assertThat(freedIp).isIn("again", "");
     }
 
     @Test
