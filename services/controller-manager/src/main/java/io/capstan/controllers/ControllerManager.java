@@ -6,19 +6,30 @@ import io.capstan.controller.Informer;
 import io.capstan.controller.SharedInformers;
 import io.capstan.controllers.common.ApiDiscovery;
 import io.capstan.controllers.common.ApiRequests;
+import io.capstan.controllers.cronjob.CronJobReconciler;
+import io.capstan.controllers.daemonset.DaemonSetReconciler;
 import io.capstan.controllers.deployment.DeploymentReconciler;
 import io.capstan.controllers.gc.GarbageCollectedKinds;
 import io.capstan.controllers.gc.GarbageCollector;
+import io.capstan.controllers.job.JobReconciler;
 import io.capstan.controllers.namespace.NamespaceReconciler;
 import io.capstan.controllers.replicaset.ReplicaSetReconciler;
 import io.capstan.controllers.serviceaccount.ServiceAccountReconciler;
+import io.capstan.controllers.statefulset.StatefulSetReconciler;
 import io.capstan.store.LeaderElector;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -44,7 +55,7 @@ import java.util.Map;
 
 /**
  * The controller-manager: campaigns for leadership in etcd and, while leading, runs the
- * ReplicaSet, Deployment, namespace and ServiceAccount controllers and the garbage collector over
+ * ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, namespace and ServiceAccount controllers and the garbage collector over
  * shared informers. Each term builds its informers, reconcilers and controllers afresh, so a new
  * leader never trusts caches or expectations from before it lost leadership.
  */
@@ -130,6 +141,44 @@ public class ControllerManager {
         controllers.add(Controller.builder("deployment", deploymentInformer, deployments)
                 .watches(rsInformer, deployments::deploymentsFor)
                 .watches(podInformer, deployments::deploymentOfPod)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        Informer<StatefulSet> stsInformer = informers.informerFor(StatefulSet.class);
+        Informer<PersistentVolumeClaim> claimInformer = informers.informerFor(PersistentVolumeClaim.class);
+        Informer<ControllerRevision> revisionInformer = informers.informerFor(ControllerRevision.class);
+        EventRecorder stsEvents = new EventRecorder(client, "statefulset-controller");
+        recorders.add(stsEvents);
+        StatefulSetReconciler statefulSets = new StatefulSetReconciler(client, stsInformer, podInformer, claimInformer, revisionInformer, stsEvents);
+        controllers.add(Controller.builder("statefulset", stsInformer, statefulSets)
+                .owns(podInformer)
+                .owns(revisionInformer)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        Informer<DaemonSet> dsInformer = informers.informerFor(DaemonSet.class);
+        Informer<Node> nodeInformer = informers.informerFor(Node.class);
+        EventRecorder dsEvents = new EventRecorder(client, "daemonset-controller");
+        recorders.add(dsEvents);
+        DaemonSetReconciler daemonSets = new DaemonSetReconciler(client, dsInformer, nodeInformer, podInformer, revisionInformer, dsEvents);
+        controllers.add(Controller.builder("daemonset", dsInformer, daemonSets)
+                .owns(podInformer)
+                .owns(revisionInformer)
+                .watches(nodeInformer, daemonSets::allDaemonSets)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        Informer<Job> jobInformer = informers.informerFor(Job.class);
+        EventRecorder jobEvents = new EventRecorder(client, "job-controller");
+        recorders.add(jobEvents);
+        JobReconciler jobs = new JobReconciler(client, jobInformer, podInformer, jobEvents);
+        controllers.add(Controller.builder("job", jobInformer, jobs)
+                .owns(podInformer)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        Informer<CronJob> cronJobInformer = informers.informerFor(CronJob.class);
+        EventRecorder cronJobEvents = new EventRecorder(client, "cronjob-controller");
+        recorders.add(cronJobEvents);
+        CronJobReconciler cronJobs = new CronJobReconciler(client, cronJobInformer, jobInformer, cronJobEvents);
+        controllers.add(Controller.builder("cronjob", cronJobInformer, cronJobs)
+                .owns(jobInformer)
                 .workers(config.workers()).meterRegistry(registry).build());
 
         Informer<Namespace> namespaceInformer = informers.informerFor(Namespace.class);

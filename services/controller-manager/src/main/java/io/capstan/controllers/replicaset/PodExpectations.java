@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Kubernetes' {@code UIDTrackingControllerExpectations} for ReplicaSets: pod creations are
+ * Kubernetes' {@code UIDTrackingControllerExpectations} for the pods of one controller kind (ReplicaSets, Jobs...): pod creations are
  * counted, pod deletions are tracked by UID so that a pod seen first terminating and then gone
  * is observed once. Fed by the pod informer's event handler.
  *
@@ -22,6 +22,17 @@ import java.util.concurrent.ConcurrentMap;
 public final class PodExpectations implements ResourceEventHandler<Pod> {
     private final Expectations expectations = new Expectations();
     private final ConcurrentMap<String, Set<String>> deleting = new ConcurrentHashMap<>();
+    private final String ownerKind;
+
+    /** Expectations of ReplicaSets. */
+    public PodExpectations() {
+        this(ReplicaSetModel.KIND);
+    }
+
+    /** Expectations of the controllers of kind {@code ownerKind} (pods whose controller reference has that kind). */
+    public PodExpectations(String ownerKind) {
+        this.ownerKind = ownerKind;
+    }
 
     public boolean satisfied(String key) {
         return expectations.satisfied(key);
@@ -81,9 +92,9 @@ public final class PodExpectations implements ResourceEventHandler<Pod> {
         ownerKey(pod).ifPresent(key -> deletionObserved(key, pod.getMetadata().getUid()));
     }
 
-    private static Optional<String> ownerKey(Pod pod) {
+    private Optional<String> ownerKey(Pod pod) {
         Optional<OwnerReference> ref = Indexers.controllerOf(pod);
-        if (ref.isEmpty() || !ReplicaSetModel.KIND.equals(ref.get().getKind())) {
+        if (ref.isEmpty() || !ownerKind.equals(ref.get().getKind())) {
             return Optional.empty();
         }
         return Optional.of(pod.getMetadata().getNamespace() + "/" + ref.get().getName());

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The controller-manager against a real etcd, Kafka and api-server, driven with the real
- * kubectl 1.33. No node-agent exists yet, so {@link FakeNode} marks pods Running and Ready.
+ * kubectl 1.33. No node-agent exists yet, so {@link FakeNode} marks pods Running and Ready (or,
+ * per namespace, Succeeded, Failed or left Pending).
  */
 @QuarkusTest
 @QuarkusTestResource(value = Cluster.class, restrictToAnnotatedClass = true)
@@ -196,6 +197,161 @@ class ControllerManagerIT {
         });
     }
 
+    @Test
+    void jobRunsItsPodsToCompletionAndIsDeletedAfterItsTtl() {
+        String ns = "job-test";
+        kubectl.run("create", "namespace", ns).ok();
+        node.outcome(ns, FakeNode.Outcome.SUCCEED);
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "10-job.yaml").ok();
+        kubectl.run("-n", ns, "wait", "--for=condition=complete", "job/job-example", "--timeout=90s").ok();
+        String table = kubectl.run("-n", ns, "get", "job", "job-example").ok().stdout();
+        assertThat(table).contains("COMPLETIONS").contains("4/4").contains("Complete");
+        assertThat(jsonpath(ns, "job/job-example", "{.status.succeeded}")).isEqualTo("4");
+        assertThat(jsonpath(ns, "job/job-example", "{.status.completionTime}")).isNotBlank();
+        assertThat(podNames(ns)).hasSize(4);
+        eventually(() -> kubectl.run("-n", ns, "get", "pods", "-o", "jsonpath={.items[*].metadata.finalizers[*]}").ok().stdout().isBlank());
+        assertThat(kubectl.run("-n", ns, "describe", "job", "job-example").ok().stdout())
+                .contains("SuccessfulCreate").contains("Completed").contains("Succeeded");
+
+        kubectl.runWithInput("""
+                apiVersion: batch/v1
+                kind: Job
+                metadata:
+                  name: short-lived
+                spec:
+                  ttlSecondsAfterFinished: 2
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers:
+                      - name: hello
+                        image: alpine:latest
+                """, "-n", ns, "apply", "-f", "-").ok();
+        eventually(() -> kubectl.run("-n", ns, "get", "job", "short-lived").exitCode() != 0);
+        eventually(() -> podNames(ns).size() == 4);
+    }
+
+    @Test
+    void jobWhosePodsFailEndsFailedPastItsBackoffLimit() {
+        String ns = "job-fail";
+        kubectl.run("create", "namespace", ns).ok();
+        node.outcome(ns, FakeNode.Outcome.FAIL);
+        kubectl.runWithInput("""
+                apiVersion: batch/v1
+                kind: Job
+                metadata:
+                  name: doomed
+                spec:
+                  backoffLimit: 1
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers:
+                      - name: fail
+                        image: alpine:latest
+                        command: ["false"]
+                """, "-n", ns, "apply", "-f", "-").ok();
+        kubectl.run("-n", ns, "wait", "--for=condition=failed", "job/doomed", "--timeout=90s").ok();
+        assertThat(jsonpath(ns, "job/doomed", "{.status.conditions[?(@.type==\"Failed\")].reason}")).isEqualTo("BackoffLimitExceeded");
+        assertThat(jsonpath(ns, "job/doomed", "{.status.failed}")).isEqualTo("2");
+        assertThat(kubectl.run("-n", ns, "describe", "job", "doomed").ok().stdout()).contains("BackoffLimitExceeded");
+    }
+
+    @Test
+    void cronJobStartsAJobOnScheduleAndRecordsItsSuccess() {
+        String ns = "cron-test";
+        kubectl.run("create", "namespace", ns).ok();
+        node.outcome(ns, FakeNode.Outcome.SUCCEED);
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "11-cronjob.yaml").ok();
+        // "*/1 * * * *" fires at the next minute boundary: at most 60 s away
+        eventually(Duration.ofSeconds(75), () -> !lines(kubectl.run("-n", ns, "get", "jobs", "-o", "name").ok().stdout()).isEmpty());
+        String job = jsonpath(ns, "jobs", "{.items[0].metadata.name}");
+        assertThat(job).matches("cronjob-example-\\d+");
+        long minutes = Long.parseLong(job.substring("cronjob-example-".length()));
+        assertThat(jsonpath(ns, "job/" + job, "{.metadata.annotations.batch\\.kubernetes\\.io/cronjob-scheduled-timestamp}"))
+                .isEqualTo(java.time.Instant.ofEpochSecond(minutes * 60).toString());
+        eventually(() -> !jsonpath(ns, "cronjob/cronjob-example", "{.status.lastScheduleTime}").isEmpty());
+        String table = kubectl.run("-n", ns, "get", "cronjob", "cronjob-example").ok().stdout();
+        // columns NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE: the last schedule is an age, not <none>
+        assertThat(table).contains("LAST SCHEDULE")
+                .containsPattern("(?m)^cronjob-example\\s+\\*/1 \\* \\* \\* \\*\\s+<none>\\s+False\\s+\\d+\\s+\\d+[smhd]\\S*\\s+\\S+\\s*$");
+
+        kubectl.run("-n", ns, "wait", "--for=condition=complete", "job/" + job, "--timeout=60s").ok();
+        eventually(() -> !jsonpath(ns, "cronjob/cronjob-example", "{.status.lastSuccessfulTime}").isEmpty());
+        assertThat(kubectl.run("-n", ns, "describe", "cronjob", "cronjob-example").ok().stdout())
+                .contains("SuccessfulCreate").contains("SawCompletedJob");
+        kubectl.run("-n", ns, "patch", "cronjob", "cronjob-example", "-p", "{\"spec\":{\"suspend\":true}}").ok();
+    }
+
+    @Test
+    void statefulSetCreatesPodsAndClaimsInOrderAndScalesDownFromTheTop() {
+        String ns = "sts-test";
+        kubectl.run("create", "namespace", ns).ok();
+        node.outcome(ns, FakeNode.Outcome.HOLD);
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "08-statefulset.yaml").ok();
+        kubectl.run("-n", ns, "scale", "statefulset/sts-example", "--replicas=3").ok();
+        eventually(() -> podNames(ns).equals(List.of("sts-example-0")));
+        // OrderedReady: nothing more while sts-example-0 is not Running and Ready
+        sleep(Duration.ofSeconds(2));
+        assertThat(podNames(ns)).containsExactly("sts-example-0");
+        node.outcome(ns, null);
+        eventually(() -> podNames(ns).equals(List.of("sts-example-0", "sts-example-1", "sts-example-2")));
+        kubectl.run("-n", ns, "rollout", "status", "statefulset/sts-example", "--timeout=60s").ok();
+        assertThat(lines(kubectl.run("-n", ns, "get", "pvc", "-o", "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}").ok().stdout()))
+                .containsExactlyInAnyOrder("www-sts-example-0", "www-sts-example-1", "www-sts-example-2");
+        assertThat(jsonpath(ns, "statefulset/sts-example", "{.status.readyReplicas}")).isEqualTo("3");
+        String created0 = jsonpath(ns, "pod/sts-example-0", "{.metadata.creationTimestamp}");
+        String created2 = jsonpath(ns, "pod/sts-example-2", "{.metadata.creationTimestamp}");
+        assertThat(created0.compareTo(created2)).isLessThanOrEqualTo(0);
+        assertThat(jsonpath(ns, "pod/sts-example-1", "{.spec.hostname}")).isEqualTo("sts-example-1");
+
+        kubectl.run("-n", ns, "scale", "statefulset/sts-example", "--replicas=1").ok();
+        eventually(() -> podNames(ns).equals(List.of("sts-example-0")));
+        eventually(() -> "1".equals(jsonpath(ns, "statefulset/sts-example", "{.status.replicas}")));
+        String story = kubectl.run("-n", ns, "describe", "statefulset", "sts-example").ok().stdout();
+        assertThat(story).contains("create Pod sts-example-2 in StatefulSet sts-example successful")
+                .contains("delete Pod sts-example-2 in StatefulSet sts-example successful")
+                .contains("delete Pod sts-example-1 in StatefulSet sts-example successful");
+    }
+
+    @Test
+    void daemonSetRunsOnePodOnEveryNode() {
+        String ns = "ds-test";
+        kubectl.run("create", "namespace", ns).ok();
+        addNode("worker-a");
+        addNode("worker-b");
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "09-daemonset.yaml").ok();
+        eventually(() -> podNodes(ns).equals(List.of("worker-a", "worker-b")));
+        kubectl.run("-n", ns, "rollout", "status", "daemonset/node-logger", "--timeout=60s").ok();
+        assertThat(jsonpath(ns, "daemonset/node-logger", "{.status.desiredNumberScheduled} {.status.numberReady}")).isEqualTo("2 2");
+
+        addNode("worker-c");
+        eventually(() -> podNodes(ns).equals(List.of("worker-a", "worker-b", "worker-c")));
+        eventually(() -> "3".equals(jsonpath(ns, "daemonset/node-logger", "{.status.numberReady}")));
+        assertThat(kubectl.run("-n", ns, "describe", "daemonset", "node-logger").ok().stdout()).contains("SuccessfulCreate");
+    }
+
+    private static void addNode(String name) {
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Node
+                metadata:
+                  name: %s
+                  labels:
+                    kubernetes.io/hostname: %s
+                """.formatted(name, name), "apply", "-f", "-").ok();
+        kubectl.run("patch", "node", name, "--subresource=status", "--type=merge", "-p",
+                "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\"}]}}").ok();
+        assertThat(kubectl.run("get", "node", name, "-o", "jsonpath={.status.conditions[0].status}").ok().stdout()).isEqualTo("True");
+    }
+
+    /** The node each pod is pinned to by its required node affinity on metadata.name, sorted. */
+    private static List<String> podNodes(String ns) {
+        return lines(kubectl.run("-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}"
+                + "{.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0]}"
+                + "{\"\\n\"}{end}").ok().stdout()).stream().sorted().toList();
+    }
+
     private static void rolloutStatus(String ns) {
         kubectl.run("-n", ns, "rollout", "status", "deploy/deploy-example", "--timeout=60s").ok();
     }
@@ -218,8 +374,21 @@ class ControllerManagerIT {
         return Arrays.stream(s.split("\n")).map(String::trim).filter(l -> !l.isEmpty()).toList();
     }
 
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     private static void eventually(Supplier<Boolean> condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        eventually(Duration.ofSeconds(60), condition);
+    }
+
+    private static void eventually(Duration timeout, Supplier<Boolean> condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.get()) {
                 return;
@@ -231,6 +400,6 @@ class ControllerManagerIT {
                 throw new AssertionError(e);
             }
         }
-        throw new AssertionError("condition not met within 60 s");
+        throw new AssertionError("condition not met within " + timeout.toSeconds() + " s");
     }
 }

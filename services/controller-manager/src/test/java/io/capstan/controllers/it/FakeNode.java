@@ -10,11 +10,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Plays the node until a node-agent exists: every pod that is not Ready yet (and not being
- * deleted) gets phase Running, Ready=True and ready container statuses through the status
- * subresource, as a kubelet would write them.
+ * deleted or finished) gets phase Running, Ready=True and ready container statuses through the
+ * status subresource, as a kubelet would write them. In a namespace given an {@link Outcome}, pods
+ * instead run to completion (Succeeded or Failed, with terminated container statuses), or are
+ * left Pending while it is {@link Outcome#HOLD}.
  */
 final class FakeNode implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -22,6 +26,18 @@ final class FakeNode implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final Thread thread;
     private volatile boolean running = true;
+    private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
+
+    enum Outcome { SUCCEED, FAIL, HOLD }
+
+    /** What pods in {@code namespace} do from now on; null: run and become Ready. */
+    void outcome(String namespace, Outcome outcome) {
+        if (outcome == null) {
+            outcomes.remove(namespace);
+        } else {
+            outcomes.put(namespace, outcome);
+        }
+    }
 
     FakeNode(String server) {
         this.server = server;
@@ -48,10 +64,17 @@ final class FakeNode implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString()).body());
         for (JsonNode pod : list.path("items")) {
             JsonNode meta = pod.path("metadata");
-            if (meta.has("deletionTimestamp") || "Running".equals(pod.path("status").path("phase").asText())) {
+            String phase = pod.path("status").path("phase").asText();
+            Outcome outcome = outcomes.get(meta.path("namespace").asText());
+            if (meta.has("deletionTimestamp") || "Succeeded".equals(phase) || "Failed".equals(phase) || outcome == Outcome.HOLD
+                    || (outcome == null && "Running".equals(phase))) {
                 continue;
             }
             String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            if (outcome != null) {
+                finish(pod, outcome == Outcome.SUCCEED, now);
+                continue;
+            }
             StringBuilder containers = new StringBuilder();
             for (JsonNode c : pod.path("spec").path("containers")) {
                 if (!containers.isEmpty()) {
@@ -71,6 +94,30 @@ final class FakeNode implements AutoCloseable {
                     .method("PATCH", HttpRequest.BodyPublishers.ofString(patch))
                     .header("Content-Type", "application/merge-patch+json").build(), HttpResponse.BodyHandlers.discarding());
         }
+    }
+
+    private void finish(JsonNode pod, boolean success, String now) throws IOException, InterruptedException {
+        JsonNode meta = pod.path("metadata");
+        StringBuilder containers = new StringBuilder();
+        for (JsonNode c : pod.path("spec").path("containers")) {
+            if (!containers.isEmpty()) {
+                containers.append(',');
+            }
+            containers.append("""
+                    {"name":%s,"image":%s,"imageID":"","ready":false,"started":false,"restartCount":0,
+                     "state":{"terminated":{"exitCode":%d,"reason":"%s","startedAt":"%s","finishedAt":"%s"}}}"""
+                    .formatted(JSON.writeValueAsString(c.path("name").asText()), JSON.writeValueAsString(c.path("image").asText()),
+                            success ? 0 : 1, success ? "Completed" : "Error", now, now));
+        }
+        String patch = """
+                {"status":{"phase":"%1$s","podIP":"127.0.0.1","startTime":"%2$s",
+                 "conditions":[{"type":"Ready","status":"False","reason":"PodCompleted","lastTransitionTime":"%2$s"},
+                               {"type":"ContainersReady","status":"False","reason":"PodCompleted","lastTransitionTime":"%2$s"}],
+                 "containerStatuses":[%3$s]}}""".formatted(success ? "Succeeded" : "Failed", now, containers);
+        String path = "/api/v1/namespaces/" + meta.path("namespace").asText() + "/pods/" + meta.path("name").asText() + "/status";
+        http.send(HttpRequest.newBuilder(URI.create(server + path))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(patch))
+                .header("Content-Type", "application/merge-patch+json").build(), HttpResponse.BodyHandlers.discarding());
     }
 
     @Override

@@ -1,0 +1,263 @@
+package io.capstan.controllers.job;
+
+import io.capstan.controller.EventRecorder;
+import io.capstan.controller.Indexers;
+import io.capstan.controller.Informer;
+import io.capstan.controller.Reconciler;
+import io.capstan.controller.Request;
+import io.capstan.controller.Result;
+import io.capstan.controller.Store;
+import io.capstan.controllers.common.Copies;
+import io.capstan.controllers.common.Statuses;
+import io.capstan.controllers.replicaset.PodExpectations;
+import io.capstan.workloads.job.JobModel;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * syncJob of k8s.io/kubernetes/pkg/controller/job plus the TTL-after-finished controller: reads
+ * the Job and its namespace's pods from the informer caches, runs {@link JobModel#plan}, and
+ * applies it: pod creates (slow-start batches) and deletes when earlier ones have been observed,
+ * then the status through the status subresource, then (only after the status holds the
+ * finished pods in {@code uncountedTerminatedPods}) the removal of the pods' job-tracking
+ * finalizers, then the TTL deletion. Pods whose Job is gone lose their finalizer so that the
+ * garbage collector can delete them.
+ */
+public final class JobReconciler implements Reconciler {
+    private static final Logger LOG = Logger.getLogger(JobReconciler.class);
+
+    private final KubernetesClient client;
+    private final Store<Job> jobs;
+    private final Store<Pod> pods;
+    private final PodExpectations expectations = new PodExpectations(JobModel.KIND);
+    private final EventRecorder events;
+
+    /** Registers the expectation observer on {@code podInformer}, so build this before the informers start. */
+    public JobReconciler(KubernetesClient client, Informer<Job> jobInformer, Informer<Pod> podInformer, EventRecorder events) {
+        this.client = client;
+        this.jobs = jobInformer.store();
+        this.pods = podInformer.store();
+        this.events = events;
+        podInformer.addEventHandler(expectations);
+    }
+
+    @Override
+    public Result reconcile(Request request) throws Exception {
+        try {
+            return sync(request);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                LOG.debugf("conflict, retrying: %s", message(e));
+                return Result.requeue();
+            }
+            throw e;
+        }
+    }
+
+    private Result sync(Request request) throws Exception {
+        String key = request.toString();
+        Job job = jobs.get(request.namespace(), request.name()).orElse(null);
+        if (job == null) {
+            expectations.forget(key);
+            releaseOrphans(request);
+            return Result.done();
+        }
+        boolean satisfied = expectations.satisfied(key);
+        Instant now = Instant.now();
+        JobModel.Plan plan = JobModel.plan(job, pods.list(request.namespace()), now);
+        JobStatus status = plan.status();
+
+        String failure = null;
+        boolean canManage = satisfied && job.getMetadata().getDeletionTimestamp() == null && !JobModel.isFinished(job);
+        if (canManage) {
+            try {
+                if (!plan.delete().isEmpty()) {
+                    delete(job, key, plan.delete());
+                }
+                if (!plan.create().isEmpty()) {
+                    int notCreated = create(job, key, plan.create());
+                    if (notCreated > 0) {
+                        status = Copies.deepCopy(status);
+                        status.setActive(Math.max(0, (status.getActive() == null ? 0 : status.getActive()) - notCreated));
+                        failure = "failed to create " + notCreated + " pod(s)";
+                    }
+                }
+            } catch (KubernetesClientException e) {
+                failure = message(e);
+            }
+        }
+
+        if (!Statuses.same(status, job.getStatus())) {
+            Job copy = Copies.deepCopy(job);
+            copy.setStatus(status);
+            client.batch().v1().jobs().inNamespace(request.namespace()).resource(copy).updateStatus();
+            recordTransitions(job, status);
+        }
+        // Only now that the status counts them may the finished pods lose their finalizer.
+        for (Pod pod : plan.removeFinalizers()) {
+            removeTrackingFinalizer(pod);
+        }
+        if (failure != null) {
+            throw new IllegalStateException("syncing Job " + key + " failed: " + failure);
+        }
+        if (plan.deleteJob()) {
+            LOG.infof("Job %s finished more than ttlSecondsAfterFinished ago; deleting it", key);
+            try {
+                client.batch().v1().jobs().inNamespace(request.namespace()).withName(request.name())
+                        .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+            }
+            return Result.done();
+        }
+        return plan.requeueAfter().map(Result::requeueAfter).orElse(Result.done());
+    }
+
+    /** The Events upstream records when a Job finishes or is suspended or resumed. */
+    private void recordTransitions(Job job, JobStatus status) {
+        JobCondition before = JobModel.finishedCondition(job);
+        Job after = new Job();
+        after.setStatus(status);
+        JobCondition finished = JobModel.finishedCondition(after);
+        if (before == null && finished != null) {
+            if (JobModel.COMPLETE.equals(finished.getType())) {
+                events.normal(job, "Completed", "Job completed");
+            } else {
+                events.warning(job, finished.getReason() == null ? "Failed" : finished.getReason(), "%s",
+                        finished.getMessage() == null ? "Job failed" : finished.getMessage());
+            }
+        }
+        boolean wasSuspended = isTrue(job.getStatus(), JobModel.SUSPENDED);
+        boolean suspended = isTrue(status, JobModel.SUSPENDED);
+        if (!wasSuspended && suspended) {
+            events.normal(job, "Suspended", "Job suspended");
+        } else if (wasSuspended && !suspended) {
+            events.normal(job, "Resumed", "Job resumed");
+        }
+    }
+
+    private static boolean isTrue(JobStatus status, String type) {
+        return status != null && status.getConditions() != null
+                && status.getConditions().stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Pods still carrying the tracking finalizer whose Job is gone: nothing will ever count them, so release them. */
+    private void releaseOrphans(Request request) {
+        for (Pod pod : pods.list(request.namespace())) {
+            Optional<OwnerReference> ref = Indexers.controllerOf(pod);
+            if (ref.isPresent() && JobModel.KIND.equals(ref.get().getKind()) && request.name().equals(ref.get().getName())
+                    && hasTrackingFinalizer(pod)) {
+                removeTrackingFinalizer(pod);
+            }
+        }
+    }
+
+    private static boolean hasTrackingFinalizer(Pod pod) {
+        List<String> f = pod.getMetadata().getFinalizers();
+        return f != null && f.contains(JobModel.TRACKING_FINALIZER);
+    }
+
+    /** A JSON patch that tests the finalizer is where the cache saw it: a stale cache fails (422) and the sync retries. */
+    private void removeTrackingFinalizer(Pod pod) {
+        List<String> finalizers = pod.getMetadata().getFinalizers();
+        int i = finalizers == null ? -1 : finalizers.indexOf(JobModel.TRACKING_FINALIZER);
+        if (i < 0) {
+            return;
+        }
+        String patch = """
+                [{"op":"test","path":"/metadata/finalizers/%1$d","value":"%2$s"},{"op":"remove","path":"/metadata/finalizers/%1$d"}]"""
+                .formatted(i, JobModel.TRACKING_FINALIZER);
+        try {
+            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .patch(PatchContext.of(PatchType.JSON), patch);
+        } catch (KubernetesClientException e) {
+            // 404: gone; 422: the test failed because the cache is behind, and the pod's next event brings it back here
+            if (e.getCode() != 404 && e.getCode() != 422) {
+                throw e;
+            }
+        }
+    }
+
+    /** slowStartBatch; returns how many pods were not created (the first failed batch ends the creates). */
+    private int create(Job job, String key, List<Pod> wanted) throws InterruptedException {
+        expectations.expectCreations(key, wanted.size());
+        int next = 0;
+        int batch = 1;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            while (next < wanted.size()) {
+                List<Future<Pod>> results = new ArrayList<>();
+                int end = Math.min(wanted.size(), next + batch);
+                for (Pod pod : wanted.subList(next, end)) {
+                    results.add(pool.submit(() -> client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create()));
+                }
+                next = end;
+                int failed = 0;
+                for (Future<Pod> result : results) {
+                    try {
+                        events.normal(job, "SuccessfulCreate", "Created pod: %s", result.get().getMetadata().getName());
+                    } catch (ExecutionException e) {
+                        failed++;
+                        expectations.creationObserved(key);
+                        String why = e.getCause() instanceof KubernetesClientException k ? message(k) : String.valueOf(e.getCause());
+                        events.warning(job, "FailedCreate", "Error creating: %s", why);
+                    }
+                }
+                if (failed > 0) {
+                    int skipped = wanted.size() - next;
+                    for (int i = 0; i < skipped; i++) {
+                        expectations.creationObserved(key);
+                    }
+                    return failed + skipped;
+                }
+                batch *= 2;
+            }
+        }
+        return 0;
+    }
+
+    private void delete(Job job, String key, List<Pod> victims) {
+        expectations.expectDeletions(key, victims.stream().map(p -> p.getMetadata().getUid()).toList());
+        KubernetesClientException firstError = null;
+        for (Pod pod : victims) {
+            try {
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+                events.normal(job, "SuccessfulDelete", "Deleted pod: %s", pod.getMetadata().getName());
+            } catch (KubernetesClientException e) {
+                expectations.deletionObserved(key, pod.getMetadata().getUid());
+                if (e.getCode() != 404) {
+                    events.warning(job, "FailedDelete", "Error deleting: %s", message(e));
+                    if (firstError == null) {
+                        firstError = e;
+                    }
+                }
+            }
+        }
+        if (firstError != null) {
+            throw firstError;
+        }
+    }
+
+    private static String message(KubernetesClientException e) {
+        return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    }
+}
