@@ -6,7 +6,8 @@
 # Builds nothing heavy: only this small module is compiled (offline, seconds) if its classes or
 # classpath file are missing; the api-server jar must already exist (default:
 # services/api-server/target/quarkus-app/quarkus-run.jar). Extra JVM flags for the bench itself
-# go in BENCH_OPTS (e.g. BENCH_OPTS=-Dbench.quick=true for a short smoke run).
+# go in BENCH_OPTS (e.g. BENCH_OPTS=-Dbench.quick=true for a short smoke run); the api-server's
+# JVM flags (default: as ./capstan starts it) can be replaced with BENCH_SERVER_JVM="...".
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -24,6 +25,10 @@ if [[ ! -f "$here/target/classpath.txt" || ! -d "$here/target/classes/io/capstan
 fi
 
 cd "$root"
-exec "$JAVA_HOME/bin/java" -Xmx2g ${BENCH_OPTS:-} \
+server_jvm=()
+if [[ -n "${BENCH_SERVER_JVM:-}" ]]; then
+  server_jvm=("-Dbench.serverJvm=$BENCH_SERVER_JVM")
+fi
+exec "$JAVA_HOME/bin/java" -Xmx2g ${BENCH_OPTS:-} "${server_jvm[@]}" \
   -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
   io.capstan.bench.ApiBench "$jar" "$out"

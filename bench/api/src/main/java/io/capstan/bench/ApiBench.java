@@ -58,7 +58,8 @@ import java.util.function.IntFunction;
 public final class ApiBench {
     /** The api-server's JVM flags, as the top-level {@code capstan} script starts it (override: -Dbench.serverJvm). */
     static final String SERVER_JVM = System.getProperty("bench.serverJvm",
-            "-XX:+UseSerialGC -Xms64m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+            "-XX:+UseSerialGC -Xms32m -Xmx160m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+                    + " -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=128m -Xss512k -XX:CICompilerCount=2"
                     + " -Dio.netty.allocator.numDirectArenas=2 -Dio.netty.allocator.numHeapArenas=2");
     static final String LOAD_NS = "bench-load";
     static final String LIST_NS = "default";
@@ -170,7 +171,10 @@ public final class ApiBench {
                 "-Dcapstan.apiserver.etcd-endpoints=" + etcd.endpoint(),
                 "-Dquarkus.log.console.json.enabled=false", "-jar", jar.toString()));
         long t0 = System.nanoTime();
-        server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        ProcessBuilder serverProcess = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile());
+        // As ./capstan starts it: glibc's per-thread malloc arenas would add tens of MB of RSS.
+        serverProcess.environment().put("MALLOC_ARENA_MAX", "2");
+        server = serverProcess.start();
         serverPid = server.pid();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (true) {
