@@ -9,6 +9,7 @@ import io.capstan.controllers.common.ApiRequests;
 import io.capstan.controllers.cronjob.CronJobReconciler;
 import io.capstan.controllers.daemonset.DaemonSetReconciler;
 import io.capstan.controllers.deployment.DeploymentReconciler;
+import io.capstan.controllers.endpoints.EndpointsReconciler;
 import io.capstan.controllers.gc.GarbageCollectedKinds;
 import io.capstan.controllers.gc.GarbageCollector;
 import io.capstan.controllers.job.JobReconciler;
@@ -18,10 +19,12 @@ import io.capstan.controllers.serviceaccount.ServiceAccountReconciler;
 import io.capstan.controllers.statefulset.StatefulSetReconciler;
 import io.capstan.store.LeaderElector;
 import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
@@ -30,6 +33,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -55,7 +59,7 @@ import java.util.Map;
 
 /**
  * The controller-manager: campaigns for leadership in etcd and, while leading, runs the
- * ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, namespace and ServiceAccount controllers and the garbage collector over
+ * ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, Endpoints/EndpointSlice, namespace and ServiceAccount controllers and the garbage collector over
  * shared informers. Each term builds its informers, reconcilers and controllers afresh, so a new
  * leader never trusts caches or expectations from before it lost leadership.
  */
@@ -179,6 +183,16 @@ public class ControllerManager {
         CronJobReconciler cronJobs = new CronJobReconciler(client, cronJobInformer, jobInformer, cronJobEvents);
         controllers.add(Controller.builder("cronjob", cronJobInformer, cronJobs)
                 .owns(jobInformer)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        Informer<Service> serviceInformer = informers.informerFor(Service.class);
+        Informer<Endpoints> endpointsInformer = informers.informerFor(Endpoints.class);
+        Informer<EndpointSlice> sliceInformer = informers.informerFor(EndpointSlice.class);
+        EndpointsReconciler endpoints = new EndpointsReconciler(client, serviceInformer, podInformer, endpointsInformer, sliceInformer);
+        controllers.add(Controller.builder("endpoints", serviceInformer, endpoints)
+                .watches(podInformer, endpoints::servicesSelecting)
+                .watches(endpointsInformer, endpoints::serviceOfEndpoints)
+                .watches(sliceInformer, endpoints::serviceOfSlice)
                 .workers(config.workers()).meterRegistry(registry).build());
 
         Informer<Namespace> namespaceInformer = informers.informerFor(Namespace.class);

@@ -331,6 +331,42 @@ class ControllerManagerIT {
         assertThat(kubectl.run("-n", ns, "describe", "daemonset", "node-logger").ok().stdout()).contains("SuccessfulCreate");
     }
 
+    @Test
+    void endpointsAndEndpointSlicesFollowTheServicesReadyPods() throws Exception {
+        String ns = "endpoints-test";
+        kubectl.run("create", "namespace", ns).ok();
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "05-deployment.yaml").ok();
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "06-service-clusterip.yaml").ok();
+        rolloutStatus(ns);
+        eventually(() -> kubectl.run("-n", ns, "get", "endpoints", "web").exitCode() == 0
+                && lines(jsonpath(ns, "endpoints/web", "{range .subsets[*].addresses[*]}{.ip}{\"\\n\"}{end}")).size() == 3);
+        List<String> ips = lines(jsonpath(ns, "endpoints/web", "{range .subsets[*].addresses[*]}{.ip}{\"\\n\"}{end}"));
+        assertThat(ips).allMatch(ip -> ip.startsWith("127.244.")).doesNotHaveDuplicates();
+        assertThat(jsonpath(ns, "endpoints/web", "{.subsets[*].ports[*].port}")).isEqualTo("8080");
+        assertThat(jsonpath(ns, "endpoints/web", "{.subsets[*].notReadyAddresses}")).isBlank();
+
+        eventually(() -> lines(kubectl.run("-n", ns, "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "name")
+                .ok().stdout()).size() == 1
+                && lines(kubectl.run("-n", ns, "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+                        "jsonpath={range .items[*].endpoints[*]}{.addresses[0]}{\"\\n\"}{end}").ok().stdout()).size() == 3);
+        String slice = kubectl.run("-n", ns, "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+                "jsonpath={.items[0].ports[0].port} {.items[0].addressType} {.items[0].metadata.ownerReferences[0].kind}").ok().stdout().trim();
+        assertThat(slice).isEqualTo("8080 IPv4 Service");
+
+        String victim = podNames(ns).get(0);
+        String victimIp = jsonpath(ns, "pod/" + victim, "{.status.podIP}");
+        node.markNotReady(ns, victim);
+        eventually(() -> jsonpath(ns, "endpoints/web", "{.subsets[*].notReadyAddresses[*].ip}").equals(victimIp)
+                && lines(jsonpath(ns, "endpoints/web", "{range .subsets[*].addresses[*]}{.ip}{\"\\n\"}{end}")).size() == 2);
+        eventually(() -> kubectl.run("-n", ns, "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+                "jsonpath={.items[*].endpoints[?(@.conditions.ready==false)].addresses[0]}").ok().stdout().trim().equals(victimIp));
+
+        kubectl.run("-n", ns, "delete", "service", "web").ok();
+        eventually(() -> kubectl.run("-n", ns, "get", "endpoints", "web").exitCode() != 0);
+        eventually(() -> kubectl.run("-n", ns, "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "name")
+                .ok().stdout().isBlank());
+    }
+
     private static void addNode(String name) {
         kubectl.runWithInput("""
                 apiVersion: v1

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Plays the node until a node-agent exists: every pod that is not Ready yet (and not being
@@ -27,6 +28,8 @@ final class FakeNode implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
+    private final Map<String, String> podIPs = new ConcurrentHashMap<>();
+    private final AtomicInteger nextIP = new AtomicInteger();
 
     enum Outcome { SUCCEED, FAIL, HOLD }
 
@@ -85,10 +88,10 @@ final class FakeNode implements AutoCloseable {
                         .formatted(JSON.writeValueAsString(c.path("name").asText()), JSON.writeValueAsString(c.path("image").asText()), now));
             }
             String patch = """
-                    {"status":{"phase":"Running","podIP":"127.0.0.1","startTime":"%1$s",
+                    {"status":{"phase":"Running","podIP":"%3$s","podIPs":[{"ip":"%3$s"}],"startTime":"%1$s",
                      "conditions":[{"type":"Ready","status":"True","lastTransitionTime":"%1$s"},
                                    {"type":"ContainersReady","status":"True","lastTransitionTime":"%1$s"}],
-                     "containerStatuses":[%2$s]}}""".formatted(now, containers);
+                     "containerStatuses":[%2$s]}}""".formatted(now, containers, ip(meta));
             String path = "/api/v1/namespaces/" + meta.path("namespace").asText() + "/pods/" + meta.path("name").asText() + "/status";
             http.send(HttpRequest.newBuilder(URI.create(server + path))
                     .method("PATCH", HttpRequest.BodyPublishers.ofString(patch))
@@ -110,14 +113,37 @@ final class FakeNode implements AutoCloseable {
                             success ? 0 : 1, success ? "Completed" : "Error", now, now));
         }
         String patch = """
-                {"status":{"phase":"%1$s","podIP":"127.0.0.1","startTime":"%2$s",
+                {"status":{"phase":"%1$s","podIP":"%4$s","startTime":"%2$s",
                  "conditions":[{"type":"Ready","status":"False","reason":"PodCompleted","lastTransitionTime":"%2$s"},
                                {"type":"ContainersReady","status":"False","reason":"PodCompleted","lastTransitionTime":"%2$s"}],
-                 "containerStatuses":[%3$s]}}""".formatted(success ? "Succeeded" : "Failed", now, containers);
+                 "containerStatuses":[%3$s]}}""".formatted(success ? "Succeeded" : "Failed", now, containers, ip(meta));
         String path = "/api/v1/namespaces/" + meta.path("namespace").asText() + "/pods/" + meta.path("name").asText() + "/status";
         http.send(HttpRequest.newBuilder(URI.create(server + path))
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(patch))
                 .header("Content-Type", "application/merge-patch+json").build(), HttpResponse.BodyHandlers.discarding());
+    }
+
+    /** A pod IP unique to the pod (by uid): 127.244.0.1, 127.244.0.2, ... */
+    private String ip(JsonNode meta) {
+        String uid = meta.path("uid").asText(meta.path("namespace").asText() + "/" + meta.path("name").asText());
+        return podIPs.computeIfAbsent(uid, u -> {
+            int n = nextIP.incrementAndGet();
+            return "127.244." + (n / 254) + "." + (n % 254 + 1);
+        });
+    }
+
+    /** Marks a Running pod not Ready, as a kubelet would after a failing readiness probe; the node leaves Running pods alone. */
+    void markNotReady(String namespace, String name) throws IOException, InterruptedException {
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        String patch = """
+                {"status":{"conditions":[{"type":"Ready","status":"False","lastTransitionTime":"%1$s"},
+                                         {"type":"ContainersReady","status":"False","lastTransitionTime":"%1$s"}]}}""".formatted(now);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server + "/api/v1/namespaces/" + namespace + "/pods/" + name + "/status"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(patch))
+                .header("Content-Type", "application/merge-patch+json").build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException("marking " + namespace + "/" + name + " not ready: " + r.statusCode() + " " + r.body());
+        }
     }
 
     @Override
