@@ -14,6 +14,12 @@ import io.capstan.controllers.gc.GarbageCollectedKinds;
 import io.capstan.controllers.gc.GarbageCollector;
 import io.capstan.controllers.job.JobReconciler;
 import io.capstan.controllers.namespace.NamespaceReconciler;
+import io.capstan.controllers.nodelifecycle.NodeLifecycleReconciler;
+import io.capstan.controllers.volumes.VolumeBindingReconciler;
+import io.capstan.workloads.nodelifecycle.NodeLifecycleModel;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.capstan.controllers.replicaset.ReplicaSetReconciler;
 import io.capstan.controllers.serviceaccount.ServiceAccountReconciler;
 import io.capstan.controllers.statefulset.StatefulSetReconciler;
@@ -52,6 +58,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +66,7 @@ import java.util.Map;
 
 /**
  * The controller-manager: campaigns for leadership in etcd and, while leading, runs the
- * ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, Endpoints/EndpointSlice, namespace and ServiceAccount controllers and the garbage collector over
+ * ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, Endpoints/EndpointSlice, namespace, ServiceAccount, PersistentVolume binder and node lifecycle controllers and the garbage collector over
  * shared informers. Each term builds its informers, reconcilers and controllers afresh, so a new
  * leader never trusts caches or expectations from before it lost leadership.
  */
@@ -204,6 +211,25 @@ public class ControllerManager {
         ServiceAccountReconciler serviceAccounts = new ServiceAccountReconciler(client, namespaceInformer.store(), serviceAccountInformer.store());
         controllers.add(Controller.builder("serviceaccount", namespaceInformer, serviceAccounts)
                 .watches(serviceAccountInformer, serviceAccounts::namespaceOf)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        Informer<PersistentVolume> volumeInformer = informers.informerFor(PersistentVolume.class);
+        Informer<StorageClass> classInformer = informers.informerFor(StorageClass.class);
+        VolumeBindingReconciler volumes = new VolumeBindingReconciler(client, claimInformer.store(), volumeInformer.store(),
+                classInformer.store(), Path.of(config.dataDir()));
+        volumes.ensureDefaultClass();
+        controllers.add(Controller.builder("persistentvolume-binder", classInformer, volumes)
+                .watches(claimInformer, volumes::all)
+                .watches(volumeInformer, volumes::all)
+                .workers(1).meterRegistry(registry).build());
+
+        Informer<Lease> leaseInformer = informers.informerFor(Lease.class);
+        NodeLifecycleReconciler nodeLifecycle = new NodeLifecycleReconciler(client, nodeInformer.store(), leaseInformer.store(),
+                podInformer.store(), new NodeLifecycleModel.Settings(config.nodeMonitorGracePeriod(), config.nodeStartupGracePeriod(),
+                config.defaultTolerationSeconds()));
+        controllers.add(Controller.builder("node-lifecycle", nodeInformer, nodeLifecycle)
+                .watches(leaseInformer, nodeLifecycle::nodeOfLease)
+                .watches(podInformer, nodeLifecycle::nodeOfPod)
                 .workers(config.workers()).meterRegistry(registry).build());
 
         GarbageCollector gc = new GarbageCollector(client, informers, GarbageCollectedKinds.KINDS, config.workers(), registry);

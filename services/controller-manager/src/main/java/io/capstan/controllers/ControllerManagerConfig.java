@@ -33,6 +33,26 @@ public interface ControllerManagerConfig {
     @WithDefault("10m")
     Duration resyncPeriod();
 
+    /**
+     * Capstan's data directory; the local provisioner keeps the directories that back
+     * PersistentVolumes in its volumes/ folder (relative
+     * paths resolve against the working directory).
+     */
+    @WithDefault(".capstan")
+    String dataDir();
+
+    /** How long a node may go without renewing its Lease before it is Ready=Unknown (--node-monitor-grace-period). */
+    @WithDefault("40s")
+    Duration nodeMonitorGracePeriod();
+
+    /** The same for a node that never reported Ready (--node-startup-grace-period). */
+    @WithDefault("60s")
+    Duration nodeStartupGracePeriod();
+
+    /** How long pods tolerate not-ready and unreachable nodes unless they say otherwise (DefaultTolerationSeconds). */
+    @WithDefault("300")
+    long defaultTolerationSeconds();
+
     /** This candidate's name in the election; defaults to host name and pid. */
     Optional<String> identity();
 }

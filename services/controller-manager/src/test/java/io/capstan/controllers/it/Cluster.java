@@ -5,6 +5,10 @@ import io.capstan.testkit.EtcdProcess;
 import io.capstan.testkit.KafkaProcess;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -15,13 +19,22 @@ public final class Cluster implements QuarkusTestResourceLifecycleManager {
     static volatile EtcdProcess etcd;
     static volatile KafkaProcess kafka;
     static volatile ApiServerProcess apiServer;
+    static volatile Path dataDir;
 
     @Override
     public Map<String, String> start() {
         etcd = EtcdProcess.start();
         kafka = KafkaProcess.start();
         apiServer = ApiServerProcess.start(etcd.endpoint(), kafka.bootstrapServers());
+        try {
+            dataDir = Files.createTempDirectory("capstan-cm-data");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return Map.of(
+                "capstan.controller-manager.data-dir", dataDir.toString(),
+                "capstan.controller-manager.node-monitor-grace-period", "3s",
+                "capstan.controller-manager.default-toleration-seconds", "2",
                 "capstan.controller-manager.api-server-url", apiServer.url(),
                 "capstan.controller-manager.etcd-endpoints", etcd.endpoint(),
                 "capstan.controller-manager.kafka-bootstrap-servers", kafka.bootstrapServers(),

@@ -7,7 +7,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.capstan.workloads.volumes.VolumeBindingModel;
+
+import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
@@ -299,6 +304,8 @@ class ControllerManagerIT {
         kubectl.run("-n", ns, "rollout", "status", "statefulset/sts-example", "--timeout=60s").ok();
         assertThat(lines(kubectl.run("-n", ns, "get", "pvc", "-o", "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}").ok().stdout()))
                 .containsExactlyInAnyOrder("www-sts-example-0", "www-sts-example-1", "www-sts-example-2");
+        eventually(() -> kubectl.run("-n", ns, "get", "pvc", "-o", "jsonpath={.items[*].status.phase}").ok().stdout().trim()
+                .equals("Bound Bound Bound"));
         assertThat(jsonpath(ns, "statefulset/sts-example", "{.status.readyReplicas}")).isEqualTo("3");
         String created0 = jsonpath(ns, "pod/sts-example-0", "{.metadata.creationTimestamp}");
         String created2 = jsonpath(ns, "pod/sts-example-2", "{.metadata.creationTimestamp}");
@@ -367,7 +374,90 @@ class ControllerManagerIT {
                 .ok().stdout().isBlank());
     }
 
+    @Test
+    void claimsWithoutAClassBindToProvisionedVolumesOfTheDefaultClass() {
+        eventually(() -> kubectl.run("get", "storageclass").stdout().contains("standard (default)"));
+        assertThat(kubectl.run("get", "storageclass", "standard", "-o", "jsonpath={.provisioner}").ok().stdout()).isEqualTo("capstan.io/local");
+        String ns = "pv-test";
+        kubectl.run("create", "namespace", ns).ok();
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata:
+                  name: data
+                spec:
+                  accessModes: ["ReadWriteOnce"]
+                  resources:
+                    requests:
+                      storage: 1Gi
+                """, "-n", ns, "apply", "-f", "-").ok();
+        eventually(() -> jsonpath(ns, "pvc/data", "{.status.phase}").equals("Bound"));
+        String uid = jsonpath(ns, "pvc/data", "{.metadata.uid}");
+        String volume = jsonpath(ns, "pvc/data", "{.spec.volumeName}");
+        assertThat(volume).isEqualTo("pvc-" + uid);
+        assertThat(kubectl.run("get", "pv", volume, "-o", "jsonpath={.spec.storageClassName}").ok().stdout()).isEqualTo("standard");
+        eventually(() -> kubectl.run("get", "pv", volume, "-o", "jsonpath={.status.phase}").ok().stdout().trim().equals("Bound"));
+        assertThat(Files.isDirectory(VolumeBindingModel.directory(Cluster.dataDir, uid))).isTrue();
+    }
+
+    @Test
+    void aSilentNodeBecomesUnreachableAndLosesItsPods() {
+        String ns = "node-lifecycle";
+        kubectl.run("create", "namespace", ns).ok();
+        String stale = micro(Instant.now().minusSeconds(60));
+        lease("silent-node", stale);
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Node
+                metadata:
+                  name: silent-node
+                """, "apply", "-f", "-").ok();
+        kubectl.run("patch", "node", "silent-node", "--subresource=status", "--type=merge", "-p",
+                "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\","
+                        + "\"lastHeartbeatTime\":\"" + Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS) + "\"}]}}").ok();
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: stranded
+                spec:
+                  nodeName: silent-node
+                  containers:
+                  - name: app
+                    image: capstan/echo:1.0
+                """, "-n", ns, "apply", "-f", "-").ok();
+        eventually(() -> kubectl.run("get", "node", "silent-node", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")
+                .ok().stdout().trim().equals("Unknown"));
+        eventually(() -> kubectl.run("get", "node", "silent-node", "-o",
+                "jsonpath={.spec.taints[?(@.effect==\"NoExecute\")].key}").ok().stdout().trim().equals("node.kubernetes.io/unreachable"));
+        eventually(() -> {
+            Kubectl.Result pod = kubectl.run("-n", ns, "get", "pod", "stranded", "-o", "jsonpath={.metadata.deletionTimestamp}");
+            return pod.exitCode() != 0 || !pod.stdout().isBlank();
+        });
+    }
+
+    private static String micro(Instant t) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(java.time.ZoneOffset.UTC).format(t);
+    }
+
+    /** A node's Lease in kube-node-lease, renewed at {@code renewTime}. */
+    private static void lease(String name, String renewTime) {
+        kubectl.runWithInput("""
+                apiVersion: coordination.k8s.io/v1
+                kind: Lease
+                metadata:
+                  name: %s
+                  namespace: kube-node-lease
+                spec:
+                  holderIdentity: %s
+                  leaseDurationSeconds: 40
+                  renewTime: "%s"
+                """.formatted(name, name, renewTime), "apply", "-f", "-").ok();
+    }
+
     private static void addNode(String name) {
+        // a lease renewed an hour ahead keeps the node lifecycle controller from judging it silent
+        lease(name, micro(Instant.now().plus(1, ChronoUnit.HOURS)));
         kubectl.runWithInput("""
                 apiVersion: v1
                 kind: Node

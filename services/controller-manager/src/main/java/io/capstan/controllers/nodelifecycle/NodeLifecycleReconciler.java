@@ -1,0 +1,120 @@
+package io.capstan.controllers.nodelifecycle;
+
+import io.capstan.controller.Reconciler;
+import io.capstan.controller.Request;
+import io.capstan.controller.Result;
+import io.capstan.controller.Store;
+import io.capstan.controllers.common.Statuses;
+import io.capstan.workloads.nodelifecycle.NodeLifecycleModel;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeStatus;
+import io.capstan.controllers.common.Copies;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node lifecycle controller (k8s.io/kubernetes/pkg/controller/nodelifecycle) keyed by Node:
+ * reads the node's Lease from {@value NodeLifecycleModel#LEASE_NAMESPACE} and its pods from the
+ * caches, runs {@link NodeLifecycleModel}, writes conditions through the node status subresource
+ * and taints as a patch on the node, marks pods not ready, evicts (deletes) pods past their
+ * toleration and looks again when the model asks.
+ */
+public final class NodeLifecycleReconciler implements Reconciler {
+    private static final Logger LOG = Logger.getLogger(NodeLifecycleReconciler.class);
+
+    private final KubernetesClient client;
+    private final Store<Node> nodes;
+    private final Store<Lease> leases;
+    private final Store<Pod> pods;
+    private final NodeLifecycleModel.Settings settings;
+
+    public NodeLifecycleReconciler(KubernetesClient client, Store<Node> nodes, Store<Lease> leases, Store<Pod> pods,
+                                   NodeLifecycleModel.Settings settings) {
+        this.client = client;
+        this.nodes = nodes;
+        this.leases = leases;
+        this.pods = pods;
+        this.settings = settings;
+    }
+
+    /** A node's Lease shares its name. */
+    public Collection<Request> nodeOfLease(Lease lease) {
+        return NodeLifecycleModel.LEASE_NAMESPACE.equals(lease.getMetadata().getNamespace())
+                ? List.of(new Request(null, lease.getMetadata().getName())) : List.of();
+    }
+
+    /** A pod bound to a node enqueues the node. */
+    public Collection<Request> nodeOfPod(Pod pod) {
+        String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+        return node == null || node.isEmpty() ? List.of() : List.of(new Request(null, node));
+    }
+
+    @Override
+    public Result reconcile(Request request) throws Exception {
+        try {
+            return sync(request);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                LOG.debugf("conflict, retrying: %s", e.getMessage());
+                return Result.requeue();
+            }
+            throw e;
+        }
+    }
+
+    private Result sync(Request request) {
+        Node node = nodes.get(null, request.name()).orElse(null);
+        if (node == null || node.getMetadata().getDeletionTimestamp() != null) {
+            return Result.done();
+        }
+        Lease lease = leases.get(NodeLifecycleModel.LEASE_NAMESPACE, request.name()).orElse(null);
+        NodeLifecycleModel.Plan plan = NodeLifecycleModel.desired(node, lease, pods.list(), Instant.now(), settings);
+
+        if (plan.conditions() != null) {
+            Node copy = Copies.deepCopy(node);
+            if (copy.getStatus() == null) {
+                copy.setStatus(new NodeStatus());
+            }
+            copy.getStatus().setConditions(plan.conditions());
+            if (!Statuses.same(copy.getStatus(), node.getStatus())) {
+                client.nodes().resource(copy).updateStatus();
+            }
+        }
+        if (plan.taints() != null) {
+            String patch = client.getKubernetesSerialization().asJson(Map.of(
+                    "metadata", Map.of("resourceVersion", node.getMetadata().getResourceVersion()),
+                    "spec", Map.of("taints", plan.taints())));
+            client.nodes().withName(request.name()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        }
+        for (Pod pod : plan.markNotReady()) {
+            try {
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404 && e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        for (Pod pod : plan.evict()) {
+            LOG.infof("evicting pod %s/%s from node %s", pod.getMetadata().getNamespace(), pod.getMetadata().getName(), request.name());
+            try {
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+            }
+        }
+        return plan.requeueAfter() == null ? Result.done() : Result.requeueAfter(plan.requeueAfter());
+    }
+}
