@@ -3,6 +3,7 @@ package io.capstan.controller;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -167,6 +168,14 @@ public final class Controller implements AutoCloseable {
                 success.increment();
             }
         } catch (Exception e) {
+            if (e instanceof KubernetesClientException kce && kce.getCode() == 409) {
+                // A write based on a stale cache lost to a newer one: retry from the fresh state,
+                // as a requeue, not an error (Kubernetes' controllers do the same).
+                LOG.debugf("controller %s: conflict on %s %s, retrying: %s", name, kind, request, kce.getMessage());
+                queue.addRateLimited(request);
+                requeues.increment();
+                return;
+            }
             errors.increment();
             errorResults.increment();
             LOG.errorf(e, "controller %s: reconcile of %s %s failed (retry %d)", name, kind, request, queue.numRequeues(request) + 1);

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.Objects;
 
+import static io.capstan.controllers.common.KubeErrors.message;
+
 /**
  * syncCronJob of k8s.io/kubernetes/pkg/controller/cronjob (v2): reads the CronJob and its
  * namespace's Jobs from the informer caches, runs {@link CronJobModel#plan}, and applies it:
@@ -51,15 +53,7 @@ public final class CronJobReconciler implements Reconciler {
 
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", message(e));
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) {
@@ -146,7 +140,4 @@ public final class CronJobReconciler implements Reconciler {
                 && Objects.equals(r.getUid(), cj.getMetadata().getUid()));
     }
 
-    private static String message(KubernetesClientException e) {
-        return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-    }
 }

@@ -19,12 +19,13 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+
+import static io.capstan.controllers.common.KubeErrors.message;
 
 /**
  * syncDaemonSet of k8s.io/kubernetes/pkg/controller/daemon: reads the DaemonSet, every Node and
@@ -35,7 +36,6 @@ import java.util.List;
  * pods on nodes that no longer fit or that a rolling update replaces; then the status.
  */
 public final class DaemonSetReconciler implements Reconciler {
-    private static final Logger LOG = Logger.getLogger(DaemonSetReconciler.class);
 
     private final KubernetesClient client;
     private final Store<DaemonSet> sets;
@@ -64,15 +64,7 @@ public final class DaemonSetReconciler implements Reconciler {
 
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", message(e));
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) {
@@ -190,7 +182,4 @@ public final class DaemonSetReconciler implements Reconciler {
         return failure;
     }
 
-    private static String message(KubernetesClientException e) {
-        return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-    }
 }

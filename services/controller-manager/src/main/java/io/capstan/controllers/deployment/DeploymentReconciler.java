@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.jboss.logging.Logger;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -40,7 +39,6 @@ import java.util.Optional;
  * stale cache fails with a conflict instead of undoing newer changes.
  */
 public final class DeploymentReconciler implements Reconciler {
-    private static final Logger LOG = Logger.getLogger(DeploymentReconciler.class);
     private final KubernetesClient client;
     private final Store<Deployment> deployments;
     private final Store<ReplicaSet> replicaSets;
@@ -88,15 +86,7 @@ public final class DeploymentReconciler implements Reconciler {
     /** A conflict means the cache was behind a write: retry quietly with backoff once it has caught up. */
     @Override
     public Result reconcile(Request request) {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) {

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,7 +28,6 @@ import java.util.Map;
  * that is gone loses its Endpoints (they carry no ownerReference upstream) and its managed slices.
  */
 public final class EndpointsReconciler implements Reconciler {
-    private static final Logger LOG = Logger.getLogger(EndpointsReconciler.class);
 
     private final KubernetesClient client;
     private final Store<Service> services;
@@ -74,15 +72,7 @@ public final class EndpointsReconciler implements Reconciler {
 
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", e.getMessage());
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) {

@@ -32,6 +32,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static io.capstan.controllers.common.KubeErrors.message;
+
 /**
  * syncJob of k8s.io/kubernetes/pkg/controller/job plus the TTL-after-finished controller: reads
  * the Job and its namespace's pods from the informer caches, runs {@link JobModel#plan}, and
@@ -61,15 +63,7 @@ public final class JobReconciler implements Reconciler {
 
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", message(e));
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) throws Exception {
@@ -257,7 +251,4 @@ public final class JobReconciler implements Reconciler {
         }
     }
 
-    private static String message(KubernetesClientException e) {
-        return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-    }
 }

@@ -61,15 +61,7 @@ public final class NodeLifecycleReconciler implements Reconciler {
 
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", e.getMessage());
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) {

@@ -31,6 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static io.capstan.controllers.common.KubeErrors.message;
+
 /**
  * syncReplicaSet of k8s.io/kubernetes/pkg/controller/replicaset: reads the ReplicaSet and the
  * namespace's pods from the informer caches, runs {@link ReplicaSetModel#plan}, and applies it:
@@ -69,15 +71,7 @@ public final class ReplicaSetReconciler implements Reconciler {
     /** A conflict means the cache was behind a write: retry quietly with backoff once it has caught up. */
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) throws Exception {
@@ -215,7 +209,4 @@ public final class ReplicaSetReconciler implements Reconciler {
         }
     }
 
-    private static String message(KubernetesClientException e) {
-        return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-    }
 }

@@ -18,10 +18,11 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+
+import static io.capstan.controllers.common.KubeErrors.message;
 
 /**
  * updateStatefulSet of k8s.io/kubernetes/pkg/controller/statefulset: reads the StatefulSet and its
@@ -33,7 +34,6 @@ import java.time.Instant;
  * expectations are needed.
  */
 public final class StatefulSetReconciler implements Reconciler {
-    private static final Logger LOG = Logger.getLogger(StatefulSetReconciler.class);
 
     private final KubernetesClient client;
     private final Store<StatefulSet> sets;
@@ -55,15 +55,7 @@ public final class StatefulSetReconciler implements Reconciler {
 
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync(request);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", message(e));
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync(request);
     }
 
     private Result sync(Request request) {
@@ -180,7 +172,4 @@ public final class StatefulSetReconciler implements Reconciler {
         return i < 0 ? claimName : claimName.substring(i + 1);
     }
 
-    private static String message(KubernetesClientException e) {
-        return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-    }
 }

@@ -75,15 +75,7 @@ public final class VolumeBindingReconciler implements Reconciler {
 
     @Override
     public Result reconcile(Request request) throws Exception {
-        try {
-            return sync();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                LOG.debugf("conflict, retrying: %s", e.getMessage());
-                return Result.requeue();
-            }
-            throw e;
-        }
+        return sync();
     }
 
     private Result sync() throws IOException {
