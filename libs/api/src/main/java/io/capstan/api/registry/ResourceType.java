@@ -53,11 +53,6 @@ public record ResourceType(
         return group.isEmpty() ? plural : plural + "." + group;
     }
 
-    /** The etcd key prefix of this resource (without namespace), ending in a slash. */
-    public String storagePrefix() {
-        return group.isEmpty() ? "/registry/" + plural + "/" : "/registry/" + group + "/" + plural + "/";
-    }
-
     public boolean hasStatus() {
         return subresources.contains("status");
     }
