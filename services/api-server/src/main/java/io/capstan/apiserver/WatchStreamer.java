@@ -5,7 +5,6 @@ import io.capstan.api.registry.ResourceRegistry;
 import io.capstan.api.registry.ResourceType;
 import io.capstan.api.status.ApiException;
 import io.capstan.printers.TablePrinter;
-import io.capstan.store.StoreEvent;
 import io.capstan.store.StoreException;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -121,7 +120,9 @@ final class WatchStreamer {
             if (watch == null) {
                 String prefix = name != null ? ResourceStore.key(storageType, namespace, name)
                         : ResourceStore.prefix(storageType, namespace);
-                watch = store.etcd().watch(prefix, from, stream::onEvents, stream::onError);
+                // Too old for the shared cache: this watcher's own etcd watch, through the same event path.
+                watch = store.etcd().watch(prefix, from,
+                        events -> events.forEach(e -> stream.onCached(new WatchCache.CachedEvent(e))), stream::onError);
             }
             stream.watch = watch;
             if (stream.closed.get()) {
@@ -206,15 +207,7 @@ final class WatchStreamer {
             sink.begin();
         }
 
-        void onEvents(List<StoreEvent> events) {
-            vctx.runOnContext(v -> {
-                for (StoreEvent e : events) {
-                    deliver(e);
-                }
-            });
-        }
-
-        /** A change from the shared watch cache: already decoded, encoded bytes shared when possible. */
+        /** A change, from the shared watch cache or this watcher's own etcd watch: encoded bytes shared when possible. */
         void onCached(WatchCache.CachedEvent e) {
             if (closed.get()) {
                 return;
@@ -273,38 +266,6 @@ final class WatchStreamer {
             });
         }
 
-        private void deliver(StoreEvent e) {
-            if (closed.get()) {
-                return;
-            }
-            lastRevision.set(e.revision());
-            ObjectNode now = e.value() == null ? null : decode(e.value(), e.revision());
-            ObjectNode before = e.previousValue() == null ? null : decode(e.previousValue(), e.revision());
-            boolean matchesNow = now != null && matches(now);
-            boolean matchedBefore = before != null && matches(before);
-            switch (e.type()) {
-                case ADDED -> {
-                    if (matchesNow) {
-                        send("ADDED", now);
-                    }
-                }
-                case MODIFIED -> {
-                    if (matchesNow && (matchedBefore || before == null)) {
-                        send("MODIFIED", now);
-                    } else if (matchesNow) {
-                        send("ADDED", now);
-                    } else if (matchedBefore) {
-                        send("DELETED", withRevision(before, e.revision()));
-                    }
-                }
-                case DELETED -> {
-                    if (now != null && matchesNow) {
-                        send("DELETED", now);
-                    }
-                }
-            }
-        }
-
         private boolean matches(ObjectNode obj) {
             if (namespace != null && !namespace.equals(KubeJson.text(obj, "metadata", "namespace"))) {
                 return false;
@@ -313,15 +274,6 @@ final class WatchStreamer {
                 return false;
             }
             return query.labels().matches(obj) && query.fields().matches(obj);
-        }
-
-        private ObjectNode decode(byte[] value, long revision) {
-            ObjectNode obj = (ObjectNode) KubeJson.read(value);
-            return store.fromStorage(type, withRevision(obj, revision));
-        }
-
-        private ObjectNode withRevision(ObjectNode obj, long revision) {
-            return ResourceStore.withRevision(obj, revision);
         }
 
         void send(String eventType, ObjectNode obj) {
