@@ -254,6 +254,13 @@ final class BuiltinPrinters {
                         orElse(text(o, "volumeBindingMode"), "Immediate"),
                         o.path("allowVolumeExpansion").asBoolean(false),
                         Fields.age(o, now))));
+        register("scheduling.k8s.io", "PriorityClass", new KindPrinter(List.of(nameColumn(),
+                integer("Value", "value represents the integer value of this priority class."),
+                bool("Global-Default", "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class."),
+                age(),
+                str("PreemptionPolicy", "preemptionPolicy is the Policy for preempting pods with lower priority.")),
+                (o, now) -> cells(Fields.name(o), Fields.integer(o, "value"), o.path("globalDefault").asBoolean(false),
+                        Fields.age(o, now), orElse(text(o, "preemptionPolicy"), "PreemptLowerPriority"))));
         IstioPrinters.register(BuiltinPrinters::register);
     }
 

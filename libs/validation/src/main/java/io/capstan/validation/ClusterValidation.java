@@ -89,6 +89,44 @@ final class ClusterValidation {
         Checks.nonNegative(errs, spec, "leaseTransitions", "spec.leaseTransitions");
     }
 
+    /** The largest value a user's PriorityClass may have; higher ones are the system classes'. */
+    static final long HIGHEST_USER_PRIORITY = 1_000_000_000L;
+    private static final java.util.Map<String, Long> SYSTEM_PRIORITY_CLASSES = java.util.Map.of(
+            "system-cluster-critical", 2_000_000_000L, "system-node-critical", 2_000_001_000L);
+
+    /** scheduling.k8s.io PriorityClass: a value, user values up to 1e9, "system-" names reserved. */
+    static void priorityClass(List<FieldError> errs, ObjectNode pc) {
+        String name = pc.path("metadata").path("name").asText("");
+        Long value = Trees.num(pc, "value");
+        if (value == null) {
+            errs.add(FieldError.required("value", ""));
+        }
+        Long system = SYSTEM_PRIORITY_CLASSES.get(name);
+        if (system != null) {
+            if (value != null && !value.equals(system)) {
+                errs.add(FieldError.forbidden("metadata.name", "priority class " + name + " is reserved for the system with value " + system));
+            }
+        } else if (name.startsWith("system-")) {
+            errs.add(FieldError.forbidden("metadata.name", "priority class names with 'system-' prefix are reserved"));
+        } else if (value != null && value > HIGHEST_USER_PRIORITY) {
+            errs.add(FieldError.forbidden("value", "maximum allowed value of a user defined priority is " + HIGHEST_USER_PRIORITY));
+        }
+        String policy = pc.path("preemptionPolicy").asText("PreemptLowerPriority");
+        if (!List.of("PreemptLowerPriority", "Never").contains(policy)) {
+            errs.add(FieldError.notSupported("preemptionPolicy", policy, List.of("Never", "PreemptLowerPriority")));
+        }
+    }
+
+    /** value and preemptionPolicy cannot change once created. */
+    static void priorityClassUpdate(List<FieldError> errs, ObjectNode pc, ObjectNode old) {
+        if (!pc.path("value").equals(old.path("value"))) {
+            errs.add(FieldError.forbidden("value", "may not be changed in an update."));
+        }
+        if (!pc.path("preemptionPolicy").equals(old.path("preemptionPolicy"))) {
+            errs.add(FieldError.invalid("preemptionPolicy", pc.path("preemptionPolicy").asText(), "field is immutable"));
+        }
+    }
+
     /** autoscaling/v1 and v2 share the bounds and the target reference; v2 adds metrics. */
     static void horizontalPodAutoscaler(List<FieldError> errs, ObjectNode spec, String version) {
         if (spec == null) {

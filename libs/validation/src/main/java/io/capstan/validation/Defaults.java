@@ -134,6 +134,7 @@ public final class Defaults {
                     }
                 }
             }
+            case "scheduling.k8s.io/PriorityClass" -> def(obj, "preemptionPolicy", "PreemptLowerPriority");
             case "storage.k8s.io/StorageClass" -> {
                 def(obj, "reclaimPolicy", "Delete");
                 def(obj, "volumeBindingMode", "Immediate");

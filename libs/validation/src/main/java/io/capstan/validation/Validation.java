@@ -122,6 +122,12 @@ public final class Validation {
             case "batch/CronJob" -> WorkloadValidation.cronJob(errs, obj);
             case "autoscaling/HorizontalPodAutoscaler" -> ClusterValidation.horizontalPodAutoscaler(errs, spec, type.version());
             case "coordination.k8s.io/Lease" -> ClusterValidation.lease(errs, obj);
+            case "scheduling.k8s.io/PriorityClass" -> {
+                ClusterValidation.priorityClass(errs, obj);
+                if (old != null) {
+                    ClusterValidation.priorityClassUpdate(errs, obj, old);
+                }
+            }
             case "discovery.k8s.io/EndpointSlice" -> ServiceValidation.endpointSlice(errs, obj);
             case "storage.k8s.io/StorageClass" -> {
                 StorageValidation.storageClass(errs, obj);

@@ -50,7 +50,8 @@ public class ApiServer {
     private CrdRegistrar crds;
     private Compactor compactor;
     private FeedRelay relay;
-    private NamespaceCache namespaces;
+    private ObjectCache namespaces;
+    private ObjectCache priorityClasses;
 
     void init() {
         if (etcd != null) {
@@ -86,8 +87,9 @@ public class ApiServer {
         init();
         Bootstrap.run(store, registry).thenCompose(v -> crds.start()).orTimeout(60, TimeUnit.SECONDS).join();
         compactor.start();
-        namespaces = new NamespaceCache(etcd, ResourceStore.prefix(registry.find("", "v1", "namespaces").orElseThrow(), null)).start();
-        store.useNamespaceCache(namespaces);
+        namespaces = new ObjectCache(etcd, ResourceStore.prefix(registry.find("", "v1", "namespaces").orElseThrow(), null)).start();
+        priorityClasses = new ObjectCache(etcd, ResourceStore.prefix(registry.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow(), null)).start();
+        store.useCaches(namespaces, priorityClasses);
         feedConfig.bootstrapServers().ifPresentOrElse(
                 servers -> relay = new FeedRelay(etcd, registry, servers, meters, identity(), feedConfig.progressIntervalMillis()).start(),
                 () -> LOG.warn("capstan.kafka.bootstrap-servers is not set: no change feed is published"));
@@ -106,6 +108,9 @@ public class ApiServer {
         }
         if (namespaces != null) {
             namespaces.close();
+        }
+        if (priorityClasses != null) {
+            priorityClasses.close();
         }
         if (etcd != null) {
             etcd.close();

@@ -9,16 +9,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
  * The objects every cluster starts with, created if missing at each start: the namespaces
  * default, kube-system, kube-public and kube-node-lease, and the {@code kubernetes} Service in
- * default with the first address of the service range.
+ * default with the first address of the service range, and the PriorityClasses
+ * system-cluster-critical and system-node-critical.
  */
 final class Bootstrap {
     static final List<String> NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+
+    /** Kubernetes' built-in classes: name and value. */
+    static final List<Map.Entry<String, Integer>> SYSTEM_PRIORITY_CLASSES = List.of(
+            Map.entry("system-cluster-critical", 2_000_000_000),
+            Map.entry("system-node-critical", 2_000_001_000));
 
     private Bootstrap() {
     }
@@ -28,6 +35,16 @@ final class Bootstrap {
         ResourceType services = registry.find("", "v1", "services").orElseThrow();
         WriteOptions options = new WriteOptions(false, "kube-apiserver", WriteOptions.FieldValidation.IGNORE, false);
         List<CompletableFuture<?>> creates = new ArrayList<>();
+        ResourceType priorityClasses = registry.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow();
+        for (Map.Entry<String, Integer> pc : SYSTEM_PRIORITY_CLASSES) {
+            ObjectNode obj = KubeJson.object();
+            obj.put("apiVersion", "scheduling.k8s.io/v1");
+            obj.put("kind", "PriorityClass");
+            obj.putObject("metadata").put("name", pc.getKey());
+            obj.put("value", pc.getValue());
+            obj.put("description", "Used for system critical pods that must not be moved from their current node.");
+            creates.add(ignoreExists(store.create(priorityClasses, null, obj, options)));
+        }
         for (String ns : NAMESPACES) {
             ObjectNode obj = KubeJson.object();
             obj.put("apiVersion", "v1");

@@ -58,7 +58,9 @@ public final class ResourceStore {
     private final ServiceAllocator allocator;
     private final EventLeases eventLeases;
     private final int maxObjectBytes;
-    private volatile NamespaceCache namespaces;
+    private volatile ObjectCache namespaces;
+    private volatile ObjectCache priorityClasses;
+    private final PriorityAdmission priority;
 
     public ResourceStore(EtcdStore etcd, ResourceRegistry registry, ServiceAllocator allocator, EventLeases eventLeases,
                          int maxObjectBytes) {
@@ -67,6 +69,7 @@ public final class ResourceStore {
         this.allocator = allocator;
         this.eventLeases = eventLeases;
         this.maxObjectBytes = maxObjectBytes;
+        this.priority = new PriorityAdmission(etcd, registry.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow());
     }
 
     /** The outcome of a write: the object as the client sees it, and whether it was created. */
@@ -77,15 +80,19 @@ public final class ResourceStore {
     public record DeleteResult(ObjectNode object, boolean deleted) {
     }
 
-    /** Answers namespace existence checks from {@code cache} when it knows the namespace as active. */
-    void useNamespaceCache(NamespaceCache cache) {
-        this.namespaces = cache;
+    /**
+     * Answers namespace existence checks and PriorityClass lookups from these caches when they know
+     * the object (see {@link ObjectCache}).
+     */
+    void useCaches(ObjectCache namespaces, ObjectCache priorityClasses) {
+        this.namespaces = namespaces;
+        this.priorityClasses = priorityClasses;
     }
 
-    /** Keeps the namespace cache in step with this server's own writes, before they are answered. */
+    /** Keeps the admission caches in step with this server's own writes, before they are answered. */
     private void written(ResourceType st, String name, long revision, ObjectNode objectOrNull) {
-        NamespaceCache cache = namespaces;
-        if (cache != null && isNamespaces(st)) {
+        ObjectCache cache = isNamespaces(st) ? namespaces : PriorityAdmission.isPriorityClasses(st) ? priorityClasses : null;
+        if (cache != null) {
             cache.observe(name, revision, objectOrNull);
         }
     }
@@ -287,6 +294,7 @@ public final class ResourceStore {
             return CompletableFuture.failedFuture(ApiException.invalid(type.group(), type.kind(), name, errors));
         }
         return checkNamespace(st, namespace, type)
+                .thenCompose(v -> PriorityAdmission.isPods(st) ? priority.admit(obj, priorityClasses) : CompletableFuture.completedFuture(null))
                 .thenCompose(v -> allocate(st, obj, null, options))
                 .thenCompose(claims -> {
                     byte[] bytes = KubeJson.bytes(obj);
@@ -792,12 +800,16 @@ public final class ResourceStore {
 
     // ---------------------------------------------------------------- helpers
 
+    static boolean terminating(JsonNode ns) {
+        return ns.path("metadata").has("deletionTimestamp") || "Terminating".equals(ns.path("status").path("phase").asText());
+    }
+
     private CompletableFuture<Void> checkNamespace(ResourceType st, String namespace, ResourceType requestType) {
         if (!st.namespaced()) {
             return CompletableFuture.completedFuture(null);
         }
-        NamespaceCache cache = namespaces;
-        if (cache != null && cache.isActive(namespace)) {
+        ObjectCache cache = namespaces;
+        if (cache != null && cache.get(namespace).filter(ns -> !terminating(ns)).isPresent()) {
             return CompletableFuture.completedFuture(null);
         }
         ResourceType namespaces = registry.find("", "v1", "namespaces").orElseThrow();
@@ -805,7 +817,7 @@ public final class ResourceStore {
             if (ns.isEmpty()) {
                 throw ApiException.notFound("", "namespaces", namespace);
             }
-            if (NamespaceCache.terminating(ns.get())) {
+            if (terminating(ns.get())) {
                 throw new ApiException(403, "Forbidden", requestType.qualifiedResource() + " is forbidden: unable to create new content in namespace "
                         + namespace + " because it is being terminated", null, requestType.group(), requestType.plural(),
                         List.of(new ApiException.Cause("NamespaceTerminating",

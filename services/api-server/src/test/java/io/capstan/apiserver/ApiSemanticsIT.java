@@ -181,6 +181,38 @@ class ApiSemanticsIT {
     }
 
     @Test
+    void priorityClassesResolveIntoPodPriorityAndUnknownOnesAreForbidden() {
+        String ns = namespace("priorities");
+        String pcs = "/apis/scheduling.k8s.io/v1/priorityclasses";
+        assertThat(rest.get(pcs + "/system-node-critical").body().path("value").asLong()).isEqualTo(2_000_001_000L);
+        Rest.Answer high = rest.post(pcs, "{\"apiVersion\":\"scheduling.k8s.io/v1\",\"kind\":\"PriorityClass\","
+                + "\"metadata\":{\"name\":\"high\"},\"value\":1000}");
+        assertThat(high.code()).isEqualTo(201);
+        assertThat(high.body().path("preemptionPolicy").asText()).isEqualTo("PreemptLowerPriority");
+        Rest.Answer tooHigh = rest.post(pcs, "{\"metadata\":{\"name\":\"too-high\"},\"value\":2000000000}");
+        assertThat(tooHigh.code()).isEqualTo(422);
+        assertThat(tooHigh.body().path("details").path("causes").get(0).path("field").asText()).isEqualTo("value");
+        assertThat(rest.post(pcs, "{\"metadata\":{\"name\":\"system-mine\"},\"value\":1}").code()).isEqualTo(422);
+
+        String pod = "{\"metadata\":{\"name\":\"%s\"},\"spec\":{%s\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}";
+        Rest.Answer withClass = rest.post("/api/v1/namespaces/" + ns + "/pods", pod.formatted("p1", "\"priorityClassName\":\"high\","));
+        assertThat(withClass.code()).isEqualTo(201);
+        assertThat(withClass.body().path("spec").path("priority").asInt()).isEqualTo(1000);
+        assertThat(withClass.body().path("spec").path("preemptionPolicy").asText()).isEqualTo("PreemptLowerPriority");
+        Rest.Answer plain = rest.post("/api/v1/namespaces/" + ns + "/pods", pod.formatted("p2", ""));
+        assertThat(plain.body().path("spec").path("priority").asInt()).isZero();
+        Rest.Answer unknown = rest.post("/api/v1/namespaces/" + ns + "/pods", pod.formatted("p3", "\"priorityClassName\":\"nope\","));
+        assertThat(unknown.code()).isEqualTo(403);
+        assertThat(unknown.body().path("message").asText()).isEqualTo("pods \"p3\" is forbidden: no PriorityClass with name nope was found");
+        Rest.Answer mismatch = rest.post("/api/v1/namespaces/" + ns + "/pods",
+                pod.formatted("p4", "\"priorityClassName\":\"high\",\"priority\":5,"));
+        assertThat(mismatch.code()).isEqualTo(403);
+        assertThat(mismatch.body().path("message").asText()).contains("must not be provided in pod spec");
+        Rest.Answer changed = rest.put(pcs + "/high", ((com.fasterxml.jackson.databind.node.ObjectNode) high.body().deepCopy()).put("value", 7).toString());
+        assertThat(changed.code()).isEqualTo(422);
+    }
+
+    @Test
     void generationMovesOnSpecChangesOnlyAndStatusGoesThroughItsSubresource() {
         String ns = namespace("generation");
         String deploy = """

@@ -68,6 +68,8 @@ public final class BuiltinResources {
         all.add(type("coordination.k8s.io", "v1", "Lease", "leases", Scope.NAMESPACED, List.of(), List.of(), Set.of(), Lease.class));
         all.add(type("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", Scope.NAMESPACED, List.of(), List.of(), Set.of(), EndpointSlice.class));
         all.add(type("storage.k8s.io", "v1", "StorageClass", "storageclasses", Scope.CLUSTER, List.of("sc"), List.of(), Set.of(), StorageClass.class));
+        all.add(type("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", Scope.CLUSTER, List.of("pc"), List.of(), Set.of(),
+                io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass.class));
         // apiextensions
         all.add(type("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", Scope.CLUSTER,
                 List.of("crd", "crds"), List.of("api-extensions"), Set.of("status"), CustomResourceDefinition.class));

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -18,30 +20,30 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Which namespaces exist and are not terminating, from a list and a watch of the namespaces in
- * etcd (kube-apiserver's NamespaceLifecycle admission keeps the same informer cache), so a create
- * need not read its namespace from etcd. Only a positive answer is trusted: a namespace the cache
- * does not know as active (absent, terminating, created a moment ago, or the cache is not synced)
- * is read from etcd by the caller. This api-server's own namespace writes update the cache
- * before they are answered, so its clients always see their own changes.
+ * The objects under one storage prefix, from a list and a watch of etcd, for admission checks that
+ * kube-apiserver answers from informer caches: which namespaces exist and are not terminating
+ * (NamespaceLifecycle), which PriorityClasses exist (Priority). Only a positive answer is
+ * trusted: an object the cache does not know (absent, created a moment ago, or the cache is not
+ * synced) is read from etcd by the caller. This api-server's own writes update the cache before
+ * they are answered, so its clients always see their own changes.
  *
  * <p>Thread-safe. Every entry carries the revision it was seen at and only a newer one replaces
- * it, so the watch and this server's writes can arrive in any order.
+ * it, so the watch and this server's writes can arrive in any order. Meant for small, cluster-wide
+ * kinds: it keeps every object.
  */
-final class NamespaceCache implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(NamespaceCache.class);
+final class ObjectCache implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ObjectCache.class);
     private static final int PAGE = 500;
 
-    private enum State { ACTIVE, TERMINATING, GONE }
-
-    private record Entry(long revision, State state) {
+    /** {@code object} is null for a deleted object (kept so an older event cannot revive it). */
+    private record Entry(long revision, JsonNode object) {
     }
 
     private final EtcdStore etcd;
     private final String prefix;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "namespace-cache");
+        Thread t = new Thread(r, "object-cache");
         t.setDaemon(true);
         return t;
     });
@@ -49,42 +51,41 @@ final class NamespaceCache implements AutoCloseable {
     private volatile boolean closed;
     private AutoCloseable watch;
 
-    /** @param prefix the storage prefix of namespaces, e.g. {@code /registry/namespaces/} */
-    NamespaceCache(EtcdStore etcd, String prefix) {
+    /** @param prefix the storage prefix, e.g. {@code /registry/namespaces/} */
+    ObjectCache(EtcdStore etcd, String prefix) {
         this.etcd = etcd;
         this.prefix = prefix;
     }
 
     /** Lists and starts watching; until that succeeds every question is answered "don't know". */
-    NamespaceCache start() {
+    ObjectCache start() {
         load();
         return this;
     }
 
-    /** True only when the namespace is known to exist and not to be terminating. */
-    boolean isActive(String name) {
+    /** True once listed and watching; until then nothing is known. */
+    boolean synced() {
+        return synced;
+    }
+
+    /** The object when the cache is synced and knows it; empty means "ask etcd". */
+    Optional<JsonNode> get(String name) {
         if (!synced) {
-            return false;
+            return Optional.empty();
         }
         Entry e = entries.get(name);
-        return e != null && e.state == State.ACTIVE;
+        return e == null ? Optional.empty() : Optional.ofNullable(e.object);
     }
 
-    /** Records a namespace as written at {@code revision}; {@code object} null when deleted. */
+    /** Every live object, when synced. */
+    List<JsonNode> objects() {
+        return entries.values().stream().map(Entry::object).filter(Objects::nonNull).toList();
+    }
+
+    /** Records an object as written at {@code revision}; {@code object} null when deleted. */
     void observe(String name, long revision, JsonNode object) {
-        Entry next = new Entry(revision, stateOf(object));
+        Entry next = new Entry(revision, object);
         entries.merge(name, next, (cur, n) -> n.revision >= cur.revision ? n : cur);
-    }
-
-    static boolean terminating(JsonNode ns) {
-        return ns.path("metadata").has("deletionTimestamp") || "Terminating".equals(ns.path("status").path("phase").asText());
-    }
-
-    private static State stateOf(JsonNode object) {
-        if (object == null) {
-            return State.GONE;
-        }
-        return terminating(object) ? State.TERMINATING : State.ACTIVE;
     }
 
     private void load() {
@@ -95,7 +96,7 @@ final class NamespaceCache implements AutoCloseable {
         entries.clear();
         listFrom(null, 0).whenComplete((revision, t) -> {
             if (t != null) {
-                LOG.debugf("namespace cache: list failed (%s); retrying", t.getMessage());
+                LOG.debugf("object cache %s: list failed (%s); retrying", prefix, t.getMessage());
                 scheduleReload();
                 return;
             }
