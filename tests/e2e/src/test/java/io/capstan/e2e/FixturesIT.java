@@ -1,0 +1,279 @@
+package io.capstan.e2e;
+
+import io.capstan.testkit.Kubectl;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The user's path through the whole stack: {@code kubectl apply} of every shared fixture on a
+ * two-node cluster of real processes, then what a user checks: pods Running and Ready, jobs
+ * Completed with their logs, the probe fixture restarting, the DaemonSet on every node, the
+ * StatefulSet in order, logs/exec/port-forward, an unschedulable pod's event, and a dead node's
+ * pods moving to the other node.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(FixturesIT.DumpLogsOnFailure.class)
+class FixturesIT {
+    static Stack stack;
+    static Kubectl kubectl;
+    static Path fixtures;
+
+    @BeforeAll
+    static void up() {
+        fixtures = fixturesDir();
+        stack = Stack.start(2);
+        kubectl = new Kubectl("1.33", stack.apiServer.url());
+        eventually(Duration.ofSeconds(60), () -> readyNodes() == 2);
+        kubectl.run("apply", "-f", fixtures.toString()).ok();
+    }
+
+    @AfterAll
+    static void down() {
+        if (stack != null) {
+            stack.close();
+            Containers.killUnder(stack.stateDir);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void podsOfEveryWorkloadRunAndTurnReady() {
+        waitFor("pod/nginx-pod", "condition=Ready", 90);
+        waitFor("pod/web-with-sidecar", "condition=Ready", 90);
+        kubectl.run("rollout", "status", "deployment/deploy-example", "--timeout=120s").ok();
+        eventually(Duration.ofSeconds(90), () -> "3".equals(jsonpath("rs/rs-example", "{.status.readyReplicas}")));
+        assertThat(jsonpath("pod/nginx-pod", "{.status.phase}")).isEqualTo("Running");
+        assertThat(jsonpath("pod/nginx-pod", "{.status.podIP}")).startsWith("127.244.");
+        assertThat(jsonpath("pod/nginx-pod", "{.spec.nodeName}")).isIn(stack.nodeNames());
+        String wide = kubectl.run("get", "pods", "-o", "wide").ok().stdout();
+        assertThat(wide).contains("Running");
+    }
+
+    @Test
+    @Order(2)
+    void theStatefulSetStartsItsPodsInOrder() {
+        waitFor("pod/sts-example-1", "condition=Ready", 120);
+        Instant firstReady = Instant.parse(jsonpath("pod/sts-example-0", "{.status.conditions[?(@.type==\"Ready\")].lastTransitionTime}"));
+        Instant secondCreated = Instant.parse(jsonpath("pod/sts-example-1", "{.metadata.creationTimestamp}"));
+        assertThat(secondCreated).isAfterOrEqualTo(firstReady);
+        assertThat(jsonpath("pvc/www-sts-example-0", "{.status.phase}")).isEqualTo("Bound");
+    }
+
+    @Test
+    @Order(3)
+    void theDaemonSetRunsOnePodPerNodeAndLogsItsNode() {
+        eventually(Duration.ofSeconds(90), () -> "2".equals(jsonpath("ds/node-logger", "{.status.numberReady}")));
+        List<String> pods = words(kubectl.run("get", "pods", "-l", "app=node-logger", "-o", "jsonpath={.items[*].metadata.name}").ok().stdout());
+        assertThat(pods).hasSize(2);
+        assertThat(words(kubectl.run("get", "pods", "-l", "app=node-logger", "-o", "jsonpath={.items[*].spec.nodeName}").ok().stdout()))
+                .containsExactlyInAnyOrderElementsOf(stack.nodeNames());
+        for (String pod : pods) {
+            String node = jsonpath("pod/" + pod, "{.spec.nodeName}");
+            eventually(Duration.ofSeconds(30), () -> kubectl.run("logs", pod).stdout().contains("node " + node + " alive"));
+        }
+    }
+
+    @Test
+    @Order(4)
+    void jobsCompleteAndTheirLogsSayWhatTheCommandsPrint() {
+        kubectl.run("wait", "--for=condition=complete", "job/job-example", "--timeout=120s").ok();
+        List<String> pods = words(kubectl.run("get", "pods", "-l", "job-name=job-example", "-o", "jsonpath={.items[*].metadata.name}").ok().stdout());
+        assertThat(pods).hasSizeGreaterThanOrEqualTo(4);
+        long succeeded = pods.stream().filter(p -> "Succeeded".equals(jsonpath("pod/" + p, "{.status.phase}"))).count();
+        assertThat(succeeded).isEqualTo(4);
+        String pod = pods.stream().filter(p -> "Succeeded".equals(jsonpath("pod/" + p, "{.status.phase}"))).findFirst().orElseThrow();
+        assertThat(kubectl.run("logs", pod).ok().stdout().trim()).isEqualTo("hello from " + pod + "!");
+        assertThat(kubectl.run("get", "pods", "-l", "job-name=job-example").ok().stdout()).contains("Completed");
+
+        kubectl.run("wait", "--for=condition=complete", "job/config-consumer", "--timeout=120s").ok();
+        assertThat(kubectl.run("logs", "job/config-consumer").ok().stdout())
+                .isEqualTo("city=Ann Arbor user=example\nMichiganmypassword");
+    }
+
+    @Test
+    @Order(5)
+    void theCronJobRunsAJobWhosePodsComplete() {
+        eventually(Duration.ofSeconds(150), () -> !jsonpath("cronjob/cronjob-example", "{.status.lastSuccessfulTime}").isEmpty());
+        String jobs = kubectl.run("get", "jobs", "-o", "jsonpath={.items[*].metadata.name}").ok().stdout();
+        assertThat(jobs).contains("cronjob-example-");
+    }
+
+    @Test
+    @Order(6)
+    void theLivenessProbeFixtureIsRestarted() {
+        eventually(Duration.ofSeconds(120), () -> {
+            String restarts = jsonpath("pod/liveness-http", "{.status.containerStatuses[0].restartCount}");
+            return !restarts.isEmpty() && Integer.parseInt(restarts) >= 1;
+        });
+        String events = kubectl.run("get", "events", "--field-selector", "involvedObject.name=liveness-http",
+                "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}").ok().stdout();
+        assertThat(events).contains("Unhealthy: Liveness probe failed").contains("Killing:");
+        assertThat(kubectl.run("describe", "pod", "liveness-http").ok().stdout()).contains("Liveness:").contains("Restart Count:");
+    }
+
+    @Test
+    @Order(7)
+    void logsExecAndPortForwardReachThePod() throws Exception {
+        waitFor("pod/nginx-pod", "condition=Ready", 60);
+        Kubectl.Result exec = kubectl.run("exec", "nginx-pod", "--", "sh", "-c", "echo in $HOSTNAME; exit 3");
+        assertThat(exec.exitCode()).isEqualTo(3);
+        assertThat(exec.stdout()).isEqualTo("in nginx-pod\n");
+        assertThat(kubectl.runWithInput("piped\n", "exec", "-i", "nginx-pod", "--", "cat").ok().stdout()).isEqualTo("piped\n");
+
+        int local = io.capstan.testkit.FreePorts.next();
+        Process forward = new ProcessBuilder(Kubectl.find("1.33").toString(), "--kubeconfig",
+                kubectl.home().resolve("kubeconfig").toString(), "port-forward", "pod/nginx-pod", local + ":80")
+                .redirectErrorStream(true).start();
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            eventually(Duration.ofSeconds(30), () -> {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local + "/"))
+                            .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+                    return r.statusCode() == 200 && r.body().toLowerCase().contains("nginx");
+                } catch (IOException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+        } finally {
+            forward.destroy();
+            forward.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertThat(kubectl.run("logs", "deploy/deploy-example", "--tail=5").exitCode()).isZero();
+        String describe = kubectl.run("describe", "pod", "nginx-pod").ok().stdout();
+        assertThat(describe).contains("Status:           Running").contains("IP:").contains("Started");
+    }
+
+    @Test
+    @Order(8)
+    void aPodTooBigForAnyNodeStaysPendingAndSaysWhy() {
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: too-big
+                spec:
+                  containers:
+                  - name: c
+                    image: busybox
+                    command: ["sleep", "3600"]
+                    resources:
+                      requests:
+                        cpu: "1000"
+                """, "apply", "-f", "-").ok();
+        eventually(Duration.ofSeconds(30), () -> kubectl.run("describe", "pod", "too-big").ok().stdout()
+                .contains("0/2 nodes are available: 2 Insufficient cpu."));
+        assertThat(jsonpath("pod/too-big", "{.status.phase}")).isEqualTo("Pending");
+        assertThat(jsonpath("pod/too-big", "{.spec.nodeName}")).isEmpty();
+        kubectl.run("delete", "pod", "too-big", "--wait=false").ok();
+    }
+
+    @Test
+    @Order(9)
+    void whenANodeAgentDiesItsNodeGoesNotReadyAndItsPodsMove() throws Exception {
+        kubectl.run("rollout", "status", "deployment/deploy-example", "--timeout=120s").ok();
+        String victim = jsonpath("pod/" + words(kubectl.run("get", "pods", "-l", "app=web", "-o",
+                "jsonpath={.items[*].metadata.name}").ok().stdout()).get(0), "{.spec.nodeName}");
+        String survivor = stack.nodeNames().stream().filter(n -> !n.equals(victim)).findFirst().orElseThrow();
+        stack.agent(victim).kill();
+        eventually(Duration.ofSeconds(60), () -> jsonpath("node/" + victim, "{.status.conditions[?(@.type==\"Ready\")].status}").equals("Unknown"));
+        assertThat(kubectl.run("get", "nodes").ok().stdout()).containsPattern(victim + "\\s+NotReady");
+        eventually(Duration.ofSeconds(120), () -> kubectl.run("get", "pods", "-l", "app=web,env=prod", "-o",
+                "jsonpath={range .items[*]}{.spec.nodeName}/{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
+                .stdout().lines().filter(l -> l.equals(survivor + "/True")).count() >= 3);
+        assertThat(jsonpath("deployment/deploy-example", "{.status.availableReplicas}")).isEqualTo("3");
+        // the agent comes back with its containers and its node turns Ready again
+        stack.startAgent(victim);
+        eventually(Duration.ofSeconds(60), () -> jsonpath("node/" + victim, "{.status.conditions[?(@.type==\"Ready\")].status}").equals("True"));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static int readyNodes() {
+        return (int) kubectl.run("get", "nodes", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
+                .stdout().lines().filter("True"::equals).count();
+    }
+
+    static void waitFor(String object, String condition, int seconds) {
+        eventually(Duration.ofSeconds(seconds), () -> kubectl.run("get", object).exitCode() == 0);
+        kubectl.run("wait", "--for=" + condition, object, "--timeout=" + seconds + "s").ok();
+    }
+
+    static String jsonpath(String object, String path) {
+        Kubectl.Result r = kubectl.run("get", object, "-o", "jsonpath=" + path);
+        return r.exitCode() == 0 ? r.stdout().trim() : "";
+    }
+
+    static List<String> words(String s) {
+        return s.isBlank() ? List.of() : Arrays.asList(s.trim().split("\\s+"));
+    }
+
+    static void eventually(Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("condition not met within " + timeout);
+    }
+
+    static Path fixturesDir() {
+        String configured = System.getProperty("capstan.fixtures");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("shared/fixtures/k8s");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("the shared fixtures (../shared/fixtures/k8s) are not beside the checkout");
+    }
+
+    /** Prints the roles' logs and the cluster's state when a test fails, so CI says why. */
+    static final class DumpLogsOnFailure implements TestWatcher {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (stack != null) {
+                System.err.println("==== " + context.getDisplayName() + " failed; cluster state:");
+                System.err.println(kubectl.run("get", "all,events", "-o", "wide").stdout());
+                System.err.println(stack.logs());
+            }
+        }
+    }
+}

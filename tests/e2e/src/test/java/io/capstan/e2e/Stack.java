@@ -1,0 +1,123 @@
+package io.capstan.e2e;
+
+import io.capstan.testkit.ApiServerProcess;
+import io.capstan.testkit.EtcdProcess;
+import io.capstan.testkit.FreePorts;
+import io.capstan.testkit.KafkaProcess;
+import io.capstan.testkit.ServiceProcess;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Every Capstan role as a real process, as {@code ./capstan up} runs them: etcd, Kafka, the
+ * api-server, the controller-manager, the scheduler and node-agents with the process runtime.
+ * Node indexes are picked at random above 100 so the nodes' addresses (127.0.1.N, pods in
+ * 127.244.N.0/24) do not collide with a cluster of {@code ./capstan up} on the same machine.
+ * The controller-manager notices silent nodes after 5 s and evicts after 5 s more, so a test can
+ * watch pods move in seconds rather than Kubernetes' default minutes.
+ */
+final class Stack implements AutoCloseable {
+    private static final List<String> SERVICE_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    final EtcdProcess etcd;
+    final KafkaProcess kafka;
+    final ApiServerProcess apiServer;
+    final ServiceProcess controllerManager;
+    final ServiceProcess scheduler;
+    final Path stateDir;
+    private final int firstIndex;
+    private final Map<String, ServiceProcess> agents = new LinkedHashMap<>();
+
+    private Stack(int nodes) throws IOException {
+        stateDir = Files.createTempDirectory("capstan-e2e");
+        firstIndex = 100 + ThreadLocalRandom.current().nextInt(140);
+        etcd = EtcdProcess.start();
+        kafka = KafkaProcess.start();
+        apiServer = ApiServerProcess.start(etcd.endpoint(), kafka.bootstrapServers());
+        controllerManager = ServiceProcess.start("controller-manager", "services/controller-manager", "127.0.0.1", FreePorts.next(),
+                Map.of("capstan.controller-manager.api-server-url", apiServer.url(),
+                        "capstan.controller-manager.etcd-endpoints", etcd.endpoint(),
+                        "capstan.controller-manager.kafka-bootstrap-servers", kafka.bootstrapServers(),
+                        "capstan.controller-manager.data-dir", stateDir.resolve("controller-manager").toString(),
+                        "capstan.controller-manager.node-monitor-grace-period", "5s",
+                        "capstan.controller-manager.default-toleration-seconds", "5"), SERVICE_JVM);
+        scheduler = ServiceProcess.start("scheduler", "services/scheduler", "127.0.0.1", FreePorts.next(),
+                Map.of("capstan.scheduler.api-server-url", apiServer.url(),
+                        "capstan.scheduler.etcd-endpoints", etcd.endpoint(),
+                        "capstan.scheduler.kafka-bootstrap-servers", kafka.bootstrapServers()), SERVICE_JVM);
+        for (int i = 0; i < nodes; i++) {
+            startAgent(nodeName(i));
+        }
+    }
+
+    static Stack start(int nodes) {
+        try {
+            return new Stack(nodes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    String nodeName(int i) {
+        return "e2e-node-" + (firstIndex + i);
+    }
+
+    List<String> nodeNames() {
+        return new ArrayList<>(agents.keySet());
+    }
+
+    /** Starts (or restarts) the node-agent of {@code node}, with the same state directory as before. */
+    ServiceProcess startAgent(String node) {
+        int index = Integer.parseInt(node.substring(node.lastIndexOf('-') + 1));
+        ServiceProcess agent = ServiceProcess.start(node, "services/node-agent", "127.0.1." + index, FreePorts.next(),
+                Map.of("capstan.node-agent.node-name", node,
+                        "capstan.node-agent.node-index", Integer.toString(index),
+                        "capstan.node-agent.api-server-url", apiServer.url(),
+                        "capstan.node-agent.kafka-bootstrap-servers", kafka.bootstrapServers(),
+                        "capstan.node-agent.state-dir", stateDir.resolve(node).toString()),
+                List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        agents.put(node, agent);
+        return agent;
+    }
+
+    ServiceProcess agent(String node) {
+        return agents.get(node);
+    }
+
+    /** The logs of every role, for a failed test's report. */
+    String logs() {
+        StringBuilder b = new StringBuilder();
+        b.append("=== api-server\n").append(tail(apiServer.log()));
+        b.append("=== controller-manager\n").append(tail(controllerManager.log()));
+        b.append("=== scheduler\n").append(tail(scheduler.log()));
+        agents.forEach((name, agent) -> b.append("=== ").append(name).append('\n').append(tail(agent.log())));
+        return b.toString();
+    }
+
+    private static String tail(String log) {
+        return log.length() > 6000 ? log.substring(log.length() - 6000) : log;
+    }
+
+    @Override
+    public void close() {
+        List<AutoCloseable> all = new ArrayList<>(agents.values());
+        all.addAll(List.of(scheduler, controllerManager, apiServer, kafka, etcd));
+        for (AutoCloseable c : all) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort teardown
+            }
+        }
+    }
+}
