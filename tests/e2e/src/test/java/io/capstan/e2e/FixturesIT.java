@@ -1,6 +1,7 @@
 package io.capstan.e2e;
 
 import io.capstan.testkit.Kubectl;
+import io.capstan.testkit.LocalCluster;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,14 +39,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(FixturesIT.DumpLogsOnFailure.class)
 class FixturesIT {
-    static Stack stack;
+    static LocalCluster stack;
     static Kubectl kubectl;
     static Path fixtures;
 
     @BeforeAll
     static void up() {
         fixtures = fixturesDir();
-        stack = Stack.start(2);
+        stack = LocalCluster.start(2);
         kubectl = new Kubectl("1.33", stack.apiServer.url());
         eventually(Duration.ofSeconds(60), () -> readyNodes() == 2);
         kubectl.run("apply", "-f", fixtures.toString()).ok();
@@ -55,7 +56,6 @@ class FixturesIT {
     static void down() {
         if (stack != null) {
             stack.close();
-            Containers.killUnder(stack.stateDir);
         }
     }
 

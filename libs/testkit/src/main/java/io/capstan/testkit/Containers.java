@@ -1,4 +1,4 @@
-package io.capstan.e2e;
+package io.capstan.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,11 +10,12 @@ import java.util.stream.Stream;
  * so a test that SIGKILLs its agents kills what they started itself: every process whose root,
  * working directory or command line lies under the test's state directory.
  */
-final class Containers {
+public final class Containers {
     private Containers() {
     }
 
-    static void killUnder(Path stateDir) {
+    /** SIGKILLs every process that lives under {@code stateDir}. */
+    public static void killUnder(Path stateDir) {
         String dir = stateDir.toAbsolutePath().toString();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))

@@ -1,10 +1,4 @@
-package io.capstan.e2e;
-
-import io.capstan.testkit.ApiServerProcess;
-import io.capstan.testkit.EtcdProcess;
-import io.capstan.testkit.FreePorts;
-import io.capstan.testkit.KafkaProcess;
-import io.capstan.testkit.ServiceProcess;
+package io.capstan.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,25 +12,27 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Every Capstan role as a real process, as {@code ./capstan up} runs them: etcd, Kafka, the
- * api-server, the controller-manager, the scheduler and node-agents with the process runtime.
- * Node indexes are picked at random above 100 so the nodes' addresses (127.0.1.N, pods in
- * 127.244.N.0/24) do not collide with a cluster of {@code ./capstan up} on the same machine.
- * The controller-manager notices silent nodes after 5 s and evicts after 5 s more, so a test can
- * watch pods move in seconds rather than Kubernetes' default minutes.
+ * api-server, the controller-manager, the scheduler and node-agents with the process runtime,
+ * for end-to-end tests and benchmarks. Node indexes are picked at random above 100 so the nodes'
+ * addresses (127.0.1.N, pods in 127.244.N.0/24) do not collide with a cluster of
+ * {@code ./capstan up} on the same machine. The controller-manager notices silent nodes after 5 s
+ * and evicts after 5 s more, so a test can watch pods move in seconds rather than Kubernetes'
+ * default minutes. Closing it stops every role and kills the pods' processes, which outlive
+ * their node-agent by design.
  */
-final class Stack implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
     private static final List<String> SERVICE_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
-    final EtcdProcess etcd;
-    final KafkaProcess kafka;
-    final ApiServerProcess apiServer;
-    final ServiceProcess controllerManager;
-    final ServiceProcess scheduler;
-    final Path stateDir;
+    public final EtcdProcess etcd;
+    public final KafkaProcess kafka;
+    public final ApiServerProcess apiServer;
+    public final ServiceProcess controllerManager;
+    public final ServiceProcess scheduler;
+    public final Path stateDir;
     private final int firstIndex;
     private final Map<String, ServiceProcess> agents = new LinkedHashMap<>();
 
-    private Stack(int nodes) throws IOException {
+    private LocalCluster(int nodes) throws IOException {
         stateDir = Files.createTempDirectory("capstan-e2e");
         firstIndex = 100 + ThreadLocalRandom.current().nextInt(140);
         etcd = EtcdProcess.start();
@@ -58,24 +54,25 @@ final class Stack implements AutoCloseable {
         }
     }
 
-    static Stack start(int nodes) {
+    /** Starts every role and {@code nodes} node-agents; each is live when this returns. */
+    public static LocalCluster start(int nodes) {
         try {
-            return new Stack(nodes);
+            return new LocalCluster(nodes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    String nodeName(int i) {
+    public String nodeName(int i) {
         return "e2e-node-" + (firstIndex + i);
     }
 
-    List<String> nodeNames() {
+    public List<String> nodeNames() {
         return new ArrayList<>(agents.keySet());
     }
 
     /** Starts (or restarts) the node-agent of {@code node}, with the same state directory as before. */
-    ServiceProcess startAgent(String node) {
+    public ServiceProcess startAgent(String node) {
         int index = Integer.parseInt(node.substring(node.lastIndexOf('-') + 1));
         ServiceProcess agent = ServiceProcess.start(node, "services/node-agent", "127.0.1." + index, FreePorts.next(),
                 Map.of("capstan.node-agent.node-name", node,
@@ -88,12 +85,12 @@ final class Stack implements AutoCloseable {
         return agent;
     }
 
-    ServiceProcess agent(String node) {
+    public ServiceProcess agent(String node) {
         return agents.get(node);
     }
 
     /** The logs of every role, for a failed test's report. */
-    String logs() {
+    public String logs() {
         StringBuilder b = new StringBuilder();
         b.append("=== api-server\n").append(tail(apiServer.log()));
         b.append("=== controller-manager\n").append(tail(controllerManager.log()));
@@ -119,5 +116,6 @@ final class Stack implements AutoCloseable {
                 // best effort teardown
             }
         }
+        Containers.killUnder(stateDir);
     }
 }
