@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the pod startup benchmark (bench/pods/REPORT.md, bench/pods/results/latest.json):
+# every role as a real process (two node-agents with the process runtime), 100 pods.
+#
+#   bench/pods/run.sh            BENCH_OPTS="-Dbench.pods=100 -Dbench.concurrency=10"
+#
+# The services must be packaged (./mvnw install -DskipTests); this small module is compiled
+# offline if its classes are missing.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+if [[ ! -f "$here/target/classpath.txt" || ! -d "$here/target/classes/io/capstan/bench/pods" ]]; then
+  echo "building bench/pods (offline) ..."
+  (cd "$root" && ./mvnw -q -B -o install -pl bench/pods -DskipTests)
+fi
+cd "$root"
+exec "$JAVA_HOME/bin/java" -Xmx512m ${BENCH_OPTS:-} \
+  -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
+  io.capstan.bench.pods.PodsBench "$here"
