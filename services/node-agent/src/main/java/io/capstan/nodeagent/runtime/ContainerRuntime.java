@@ -35,6 +35,9 @@ public interface ContainerRuntime extends AutoCloseable {
      * an image it cannot resolve throws {@link ImagePullFailure} (reported as ErrImagePull), a
      * command it cannot run throws {@link RuntimeFailure} with a message for the container's
      * {@code waiting.message} (reported as CreateContainerError / RunContainerError).
+     * Starting the id of a running container returns it; starting another attempt of a container
+     * while one runs fails; an id that has run once is not started again (a restart is the next
+     * attempt).
      */
     ContainerInfo startContainer(ContainerConfig config) throws ImagePullFailure, RuntimeFailure;
 
