@@ -43,12 +43,14 @@ final class ApiHandler {
     private final ResourceStore store;
     private final WatchStreamer watches;
     private final ApiMetrics metrics;
+    private final NodeConnections nodeConnections;
 
     ApiHandler(ResourceRegistry registry, ResourceStore store, WatchStreamer watches, ApiMetrics metrics) {
         this.registry = registry;
         this.store = store;
         this.watches = watches;
         this.metrics = metrics;
+        this.nodeConnections = new NodeConnections(registry, store);
     }
 
     void handle(RoutingContext ctx, RequestInfo info) {
@@ -71,6 +73,10 @@ final class ApiHandler {
         }
         if (type.namespaced() && info.namespace() == null && !(info.verb().equals("list") || info.verb().equals("watch"))) {
             throw notFoundPage();
+        }
+        if (nodeConnections.serves(type, info)) {
+            nodeConnections.handle(ctx, type, info);
+            return;
         }
         String sub = info.subresource();
         if (sub != null && !type.subresources().contains(sub) && !(type.isCustom() && customSubresource(type, sub))) {

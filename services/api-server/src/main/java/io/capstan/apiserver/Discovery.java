@@ -210,6 +210,15 @@ final class Discovery {
                 case "binding" -> out.add(new Sub(s, "", "v1", "Binding", List.of("create")));
                 case "eviction" -> out.add(new Sub(s, "policy", "v1", "Eviction", List.of("create")));
                 case "finalize" -> out.add(new Sub(s, "", "v1", "Namespace", List.of("update")));
+                case "log" -> out.add(new Sub(s, "", "v1", "Pod", List.of("get")));
+                case "exec" -> out.add(new Sub(s, "", "v1", "PodExecOptions", List.of("create", "get")));
+                case "attach" -> out.add(new Sub(s, "", "v1", "PodAttachOptions", List.of("create", "get")));
+                case "portforward" -> out.add(new Sub(s, "", "v1", "PodPortForwardOptions", List.of("create", "get")));
+                case "proxy" -> {
+                    if (t.plural().equals("nodes")) {
+                        out.add(new Sub(s, "", "v1", "NodeProxyOptions", List.of("create", "delete", "get", "patch", "update")));
+                    }
+                }
                 default -> {
                 }
             }
