@@ -45,6 +45,7 @@ public final class EventRecorder implements AutoCloseable {
 
     private final KubernetesClient client;
     private final String component;
+    private final String host;
     private final Clock clock;
     private final ThreadPoolExecutor writer;
 
@@ -56,7 +57,7 @@ public final class EventRecorder implements AutoCloseable {
         }
     };
 
-    private record AggregationKey(String namespace, String kind, String name, String uid,
+    private record AggregationKey(String namespace, String kind, String name, String uid, String fieldPath,
                                   String type, String reason, String message) {
     }
 
@@ -69,8 +70,17 @@ public final class EventRecorder implements AutoCloseable {
     }
 
     public EventRecorder(KubernetesClient client, String component, Clock clock) {
+        this(client, component, null, clock);
+    }
+
+    /**
+     * @param host {@code source.host} and {@code reportingInstance} of every Event, as the kubelet
+     *             sets its node name; null for none
+     */
+    public EventRecorder(KubernetesClient client, String component, String host, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.component = Objects.requireNonNull(component, "component");
+        this.host = host;
         this.clock = clock;
         this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000), r -> {
             Thread t = new Thread(r, "event-recorder-" + component);
@@ -97,6 +107,14 @@ public final class EventRecorder implements AutoCloseable {
                 .withUid(involved.getMetadata().getUid())
                 .withResourceVersion(involved.getMetadata().getResourceVersion())
                 .build();
+        event(ref, type, reason, message);
+    }
+
+    /**
+     * Records an event about {@code ref}, which may name a part of an object with
+     * {@code fieldPath} (the kubelet's {@code spec.containers{web}}).
+     */
+    public void event(ObjectReference ref, String type, String reason, String message) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         try {
             writer.execute(() -> write(ref, type, reason, message, now));
@@ -109,7 +127,8 @@ public final class EventRecorder implements AutoCloseable {
     private void write(ObjectReference ref, String type, String reason, String message, Instant now) {
         // Events about cluster-scoped objects live in "default", as in Kubernetes
         String namespace = ref.getNamespace() == null || ref.getNamespace().isEmpty() ? "default" : ref.getNamespace();
-        AggregationKey key = new AggregationKey(namespace, ref.getKind(), ref.getName(), ref.getUid(), type, reason, message);
+        AggregationKey key = new AggregationKey(namespace, ref.getKind(), ref.getName(), ref.getUid(), ref.getFieldPath(),
+                type, reason, message);
         Recorded previous = recent.get(key);
         try {
             if (previous != null && Duration.between(previous.lastSeen(), now).compareTo(AGGREGATION_WINDOW) <= 0) {
@@ -136,8 +155,9 @@ public final class EventRecorder implements AutoCloseable {
                     .withType(type)
                     .withReason(reason)
                     .withMessage(message)
-                    .withNewSource().withComponent(component).endSource()
+                    .withNewSource().withComponent(component).withHost(host).endSource()
                     .withReportingComponent(component)
+                    .withReportingInstance(host)
                     .withCount(1)
                     .withFirstTimestamp(now.toString())
                     .withLastTimestamp(now.toString())

@@ -2,6 +2,9 @@ package io.capstan.controller;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.api.feed.ChangeFeed;
+import io.capstan.api.selector.FieldSelector;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptions;
@@ -32,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Keeps a local, indexed copy of one resource type, fed by the Kafka change feed
@@ -65,11 +69,17 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     /**
-     * @param namespace    the namespace to cache, or null for all namespaces
-     * @param resyncPeriod how often to relist from the api-server
-     * @param pageSize     the LIST page size ({@code limit})
+     * @param namespace     the namespace to cache, or null for all namespaces
+     * @param resyncPeriod  how often to relist from the api-server
+     * @param pageSize      the LIST page size ({@code limit})
+     * @param fieldSelector a field selector for the LIST ({@code spec.nodeName=n1}), or null; feed
+     *                      events are matched against it too, unless {@code filter} is given
+     * @param filter        which feed objects (the event's {@code object} as JSON, before it is
+     *                      converted) belong in the cache, or null for all; a cached object that
+     *                      stops matching is removed as if deleted
      */
-    public record Options(String namespace, Duration resyncPeriod, int pageSize) {
+    public record Options(String namespace, Duration resyncPeriod, int pageSize, String fieldSelector,
+                          Predicate<JsonNode> filter) {
         public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
         public static final int DEFAULT_PAGE_SIZE = 500;
 
@@ -80,16 +90,38 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
             }
         }
 
+        public Options(String namespace, Duration resyncPeriod, int pageSize) {
+            this(namespace, resyncPeriod, pageSize, null, null);
+        }
+
         public static Options defaults() {
             return new Options(null, DEFAULT_RESYNC, DEFAULT_PAGE_SIZE);
         }
 
         public Options withNamespace(String ns) {
-            return new Options(ns, resyncPeriod, pageSize);
+            return new Options(ns, resyncPeriod, pageSize, fieldSelector, filter);
         }
 
         public Options withResyncPeriod(Duration period) {
-            return new Options(namespace, period, pageSize);
+            return new Options(namespace, period, pageSize, fieldSelector, filter);
+        }
+
+        /**
+         * Caches only objects matching {@code selector} (e.g. a node-agent's own pods with
+         * {@code spec.nodeName=<node>}): the LIST asks the api-server for them, and feed events
+         * are matched with the same selector.
+         */
+        public Options withFieldSelector(String selector) {
+            return new Options(namespace, resyncPeriod, pageSize, selector, filter);
+        }
+
+        /**
+         * Caches only feed objects {@code predicate} accepts, for what a field selector cannot
+         * say (a node name in a set). Combine with {@link #withFieldSelector} to narrow the LIST;
+         * the predicate is then what decides for feed events.
+         */
+        public Options withFilter(Predicate<JsonNode> predicate) {
+            return new Options(namespace, resyncPeriod, pageSize, fieldSelector, predicate);
         }
     }
 
@@ -105,6 +137,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private final ExecutorService dispatcher;
 
     private final Cache<T> cache = new Cache<>();
+    // which feed objects belong in the cache: Options.filter, else the field selector, else all
+    private final Predicate<JsonNode> belongs;
+    private volatile boolean dropManagedFields;
     private volatile boolean running;
     private volatile Thread feedThread;
     private volatile KafkaConsumer<String, String> consumer;
@@ -125,6 +160,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         this.serialization = client.getKubernetesSerialization();
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.options = Objects.requireNonNull(options, "options");
+        this.belongs = belongsFilter(type, options);
         cache.addIndex(Indexers.OWNER_UID, Indexers.ownerUid());
         if (type == Pod.class) {
             @SuppressWarnings("unchecked")
@@ -136,6 +172,17 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    private static Predicate<JsonNode> belongsFilter(Class<? extends HasMetadata> type, Options options) {
+        if (options.filter() != null) {
+            return options.filter();
+        }
+        if (options.fieldSelector() != null && !options.fieldSelector().isBlank()) {
+            FieldSelector selector = FieldSelector.parse(options.fieldSelector(), HasMetadata.getKind(type));
+            return selector::matches;
+        }
+        return object -> true;
     }
 
     public Class<T> type() {
@@ -150,6 +197,18 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     public synchronized Informer<T> addIndexer(String name, IndexFunction<? super T> function) {
         requireNotStarted();
         cache.addIndex(name, function);
+        return this;
+    }
+
+    /**
+     * Caches objects without {@code metadata.managedFields}, as kube-controller-manager's
+     * informers do: controllers never read them, and they are up to half of a cached pod's memory
+     * and of its conversion time. Writes of cached objects then carry no managedFields, which the
+     * api-server answers by keeping the stored ones. Only before {@link #start()}.
+     */
+    public synchronized Informer<T> dropManagedFields() {
+        requireNotStarted();
+        dropManagedFields = true;
         return this;
     }
 
@@ -307,7 +366,8 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     }
 
     private void relist() {
-        ListOptions listOptions = new ListOptionsBuilder().withLimit((long) options.pageSize()).build();
+        ListOptions listOptions = new ListOptionsBuilder().withLimit((long) options.pageSize())
+                .withFieldSelector(options.fieldSelector()).build();
         List<T> items = new ArrayList<>();
         String listVersion = null;
         do {
@@ -318,7 +378,14 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
                 // a paged list is one snapshot at the first page's revision
                 listVersion = page.getMetadata().getResourceVersion();
             }
-            items.addAll(page.getItems());
+            for (T item : page.getItems()) {
+                if (dropManagedFields) {
+                    item.getMetadata().setManagedFields(null);
+                }
+                if (options.filter() == null || options.filter().test(serialization.convertValue(item, JsonNode.class))) {
+                    items.add(item);
+                }
+            }
             listOptions.setContinue(page.getMetadata().getContinue());
         } while (listOptions.getContinue() != null && !listOptions.getContinue().isEmpty());
         long listRevision = revision(listVersion);
@@ -365,15 +432,29 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
                 LOG.warnf("informer %s: event without object, skipped", topic);
                 return;
             }
-            object = serialization.convertValue(node, type);
+            JsonNode meta = node.path("metadata");
+            if (options.namespace() != null && !options.namespace().equals(meta.path("namespace").asText(null))) {
+                return;
+            }
+            if (dropManagedFields && meta instanceof ObjectNode m) {
+                m.remove("managedFields");
+            }
+            if (!belongs.test(node)) {
+                // most feed objects of a filtered informer are not ours: drop them before the costly conversion
+                if (cache.getByKey(ChangeFeed.key(meta.path("namespace").asText(""), meta.path("name").asText())).isPresent()) {
+                    object = serialization.convertValue(node, type);
+                    eventType = "DELETED";
+                } else {
+                    return;
+                }
+            } else {
+                object = serialization.convertValue(node, type);
+            }
         } catch (Exception e) {
             LOG.warnf("informer %s: unreadable event skipped (resync heals): %s", topic, e.getMessage());
             return;
         }
         if (object.getMetadata() == null || object.getMetadata().getName() == null) {
-            return;
-        }
-        if (options.namespace() != null && !options.namespace().equals(object.getMetadata().getNamespace())) {
             return;
         }
         long revision = revisionOf(object);

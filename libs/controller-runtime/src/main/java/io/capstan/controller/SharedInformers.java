@@ -24,6 +24,8 @@ public final class SharedInformers implements AutoCloseable {
     private final Map<Class<?>, Informer<?>> informers = new LinkedHashMap<>();
     // @GuardedBy("this")
     private boolean started;
+    // @GuardedBy("this")
+    private boolean dropManagedFields;
 
     public SharedInformers(KubernetesClient client, Map<String, Object> kafkaConfig, Informer.Options options) {
         this.client = client;
@@ -39,11 +41,24 @@ public final class SharedInformers implements AutoCloseable {
     public synchronized <T extends HasMetadata> Informer<T> informerFor(Class<T> type) {
         return (Informer<T>) informers.computeIfAbsent(type, t -> {
             Informer<T> informer = new Informer<>(type, client, kafkaConfig, options);
+            if (dropManagedFields) {
+                informer.dropManagedFields();
+            }
             if (started) {
                 informer.start();
             }
             return informer;
         });
+    }
+
+    /** Every informer, made before or after, caches objects without managedFields ({@link Informer#dropManagedFields()}); only before {@link #start()}. */
+    public synchronized SharedInformers dropManagedFields() {
+        if (started) {
+            throw new IllegalStateException("informers already started");
+        }
+        dropManagedFields = true;
+        informers.values().forEach(Informer::dropManagedFields);
+        return this;
     }
 
     public synchronized void start() {

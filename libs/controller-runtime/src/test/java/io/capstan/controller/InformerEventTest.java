@@ -1,6 +1,7 @@
 package io.capstan.controller;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,6 +64,36 @@ class InformerEventTest {
 
         informer.apply(event("ADDED", "a", 12, "recreated"));
         assertThat(value("a")).isEqualTo("recreated");
+    }
+
+    static String podEvent(String type, String name, long rv, String nodeName) {
+        return "{\"type\":\"" + type + "\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+                + "{\"namespace\":\"ns\",\"name\":\"" + name + "\",\"resourceVersion\":\"" + rv + "\"},"
+                + "\"spec\":{\"nodeName\":\"" + nodeName + "\",\"containers\":[]}}}";
+    }
+
+    @Test
+    void aFieldSelectedInformerCachesOnlyMatchingFeedObjects() {
+        try (Informer<Pod> pods = new Informer<>(Pod.class, client, Map.of("bootstrap.servers", "127.0.0.1:1"),
+                Informer.Options.defaults().withFieldSelector("spec.nodeName=n1"))) {
+            pods.apply(podEvent("ADDED", "mine", 3, "n1"));
+            pods.apply(podEvent("ADDED", "theirs", 4, "n2"));
+            assertThat(pods.store().keys()).containsExactly("ns/mine");
+        }
+    }
+
+    @Test
+    void aCachedObjectThatStopsMatchingTheFilterIsRemovedAsDeleted() {
+        try (Informer<Pod> pods = new Informer<>(Pod.class, client, Map.of("bootstrap.servers", "127.0.0.1:1"),
+                Informer.Options.defaults().withFilter(o -> Set.of("a", "b").contains(o.path("spec").path("nodeName").asText())))) {
+            pods.apply(podEvent("ADDED", "p", 3, "a"));
+            pods.apply(podEvent("MODIFIED", "p", 4, "elsewhere"));
+            pods.apply(podEvent("MODIFIED", "p", 3, "a"));
+            assertThat(pods.store().size()).as("gone, and an older event does not bring it back").isZero();
+
+            pods.apply(podEvent("MODIFIED", "p", 5, "b"));
+            assertThat(pods.store().get("ns", "p")).map(p -> p.getSpec().getNodeName()).contains("b");
+        }
     }
 
     @Test

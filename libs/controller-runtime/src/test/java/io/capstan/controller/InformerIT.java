@@ -9,6 +9,10 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -276,5 +281,51 @@ class InformerIT {
         Event failed = events.stream().filter(e -> "Failed".equals(e.getReason())).findFirst().orElseThrow();
         assertThat(failed.getType()).isEqualTo("Warning");
         assertThat(failed.getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void theEventRecorderNamesTheReportingHostAndAPartOfTheObject() throws Exception {
+        String ns = namespace();
+        ConfigMap cm = client.configMaps().inNamespace(ns).resource(configMap(ns, "host-subject", "1")).create();
+        ObjectReference ref = new ObjectReferenceBuilder().withApiVersion("v1").withKind("ConfigMap").withNamespace(ns)
+                .withName("host-subject").withUid(cm.getMetadata().getUid()).withFieldPath("data.v").build();
+        try (EventRecorder recorder = new EventRecorder(client, "kubelet", "node-1", Clock.systemUTC())) {
+            recorder.event(ref, EventRecorder.NORMAL, "Pulled", "already present");
+            recorder.event(ref, EventRecorder.NORMAL, "Pulled", "already present");
+        }
+        List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).getCount()).isEqualTo(2);
+        assertThat(events.get(0).getSource().getHost()).isEqualTo("node-1");
+        assertThat(events.get(0).getReportingInstance()).isEqualTo("node-1");
+        assertThat(events.get(0).getInvolvedObject().getFieldPath()).isEqualTo("data.v");
+    }
+
+    @Test
+    void aFieldSelectedInformerListsAndFollowsOnlyItsNodesPods() throws Exception {
+        String ns = namespace();
+        Pod mine = client.pods().inNamespace(ns).resource(pod(ns, "mine", "node-a")).create();
+        client.pods().inNamespace(ns).resource(pod(ns, "theirs", "node-b")).create();
+        try (Informer<Pod> informer = new Informer<>(Pod.class, client, kafkaConfig(),
+                Informer.Options.defaults().withNamespace(ns).withFieldSelector("spec.nodeName=node-a"))) {
+            informer.start();
+            assertThat(informer.waitForSync(Duration.ofSeconds(30))).isTrue();
+            assertThat(informer.store().keys()).as("from the LIST").containsExactly(ns + "/mine");
+
+            createTopic(informer.topic());
+            Pod later = client.pods().inNamespace(ns).resource(pod(ns, "later", "node-a")).create();
+            Pod elsewhere = client.pods().inNamespace(ns).resource(pod(ns, "elsewhere", "node-b")).create();
+            publish("ADDED", elsewhere);
+            publish("ADDED", later);
+            await("the matching pod arrives through the feed", Duration.ofSeconds(30),
+                    () -> informer.store().get(ns, "later").isPresent());
+            assertThat(informer.store().keys()).containsExactlyInAnyOrder(ns + "/mine", ns + "/later");
+            assertThat(mine.getSpec().getNodeName()).isEqualTo("node-a");
+        }
+    }
+
+    private static Pod pod(String ns, String name, String node) {
+        return new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).endMetadata()
+                .withNewSpec().withNodeName(node).addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build();
     }
 }

@@ -1,0 +1,53 @@
+package io.capstan.nodeagent;
+
+import io.capstan.nodeagent.runtime.ContainerRuntime;
+import io.capstan.nodeagent.runtime.process.ImageCatalog;
+import io.capstan.nodeagent.runtime.process.ProcessRuntime;
+import io.capstan.nodeagent.server.PodDirectory;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * The beans the agent and the streaming server (logs, exec, attach, port-forward) share: the
+ * configured {@link ContainerRuntime} and the {@link PodDirectory} of the pods this agent runs.
+ */
+@ApplicationScoped
+public class AgentBeans {
+
+    /**
+     * The runtime {@code capstan.node-agent.runtime} names, keeping its state under
+     * {@code <state-dir>/runtime}. Closing it at shutdown leaves containers running, so a
+     * restarted agent takes them over.
+     */
+    @Produces
+    @Singleton
+    ContainerRuntime runtime(NodeAgentConfig config, NodeAgent agent) {
+        if (!"process".equals(config.runtime())) {
+            throw new IllegalArgumentException("capstan.node-agent.runtime=" + config.runtime() + " is not supported (process is)");
+        }
+        Path stateDir = agent.stateDir(agent.nodeName()).resolve("runtime");
+        try {
+            ImageCatalog catalog = config.imageCatalog().isPresent()
+                    ? ImageCatalog.load(Path.of(config.imageCatalog().get())) : ImageCatalog.builtin();
+            return new ProcessRuntime(stateDir, catalog);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the image catalog " + config.imageCatalog().orElse("") + ": " + e.getMessage(), e);
+        }
+    }
+
+    void close(@Disposes ContainerRuntime runtime) {
+        runtime.close();
+    }
+
+    @Produces
+    @Singleton
+    PodDirectory podDirectory(NodeAgent agent) {
+        return agent.podDirectory();
+    }
+}

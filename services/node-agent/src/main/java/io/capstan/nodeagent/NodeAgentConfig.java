@@ -1,0 +1,105 @@
+package io.capstan.nodeagent;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The node-agent's settings ({@code capstan.node-agent.*}). {@code ./capstan} sets node-name,
+ * node-index, api-server-url, kafka-bootstrap-servers, state-dir and the kubelet endpoint
+ * ({@code quarkus.http.host/port}); everything else has a kubelet-like default.
+ */
+@ConfigMapping(prefix = "capstan.node-agent")
+public interface NodeAgentConfig {
+    /** The Node's name; defaults to the host name (kubelet's --hostname-override). */
+    Optional<String> nodeName();
+
+    /** N in 1..254: the node's InternalIP is 127.0.1.N and its pods get 127.244.N.0/24. */
+    @WithDefault("1")
+    int nodeIndex();
+
+    @WithDefault("http://127.0.0.1:6443")
+    String apiServerUrl();
+
+    /** The Kafka brokers of the change feed the pod informer follows. */
+    @WithDefault("127.0.0.1:9092")
+    String kafkaBootstrapServers();
+
+    /** Runtime state and pod directories; defaults to .capstan/node-agent/&lt;node-name&gt;. */
+    Optional<String> stateDir();
+
+    /** The container runtime: {@code process}. */
+    @WithDefault("process")
+    String runtime();
+
+    /** An image catalog file for the process runtime; its built-in catalog otherwise. */
+    Optional<String> imageCatalog();
+
+    /** 0 runs a real node; N &gt; 0 registers N simulated nodes instead (like KWOK) and runs nothing. */
+    @WithDefault("0")
+    int simulatedNodes();
+
+    /** How often the node's Lease is renewed (kubelet: 10 s, a quarter of its 40 s duration). */
+    @WithDefault("10s")
+    Duration leaseRenewInterval();
+
+    /** How often node status is computed; it is posted when it changed (kubelet: nodeStatusUpdateFrequency). */
+    @WithDefault("10s")
+    Duration nodeStatusUpdateInterval();
+
+    /** Node status is posted at least this often even if unchanged (kubelet: nodeStatusReportFrequency). */
+    @WithDefault("5m")
+    Duration nodeStatusReportInterval();
+
+    /** How often every pod is synced even without events (kubelet's --sync-frequency). */
+    @WithDefault("60s")
+    Duration podResyncInterval();
+
+    /** How often the runtime is relisted to notice exited containers (the kubelet's PLEG relist). */
+    @WithDefault("1s")
+    Duration runtimeRelistInterval();
+
+    /** How often the pod informer relists from the api-server. */
+    @WithDefault("10m")
+    Duration informerResyncPeriod();
+
+    /** Maximum pods on this node (status.capacity.pods). */
+    @WithDefault("110")
+    int maxPods();
+
+    /** The version reported as status.nodeInfo.kubeletVersion (kubectl get nodes' VERSION). */
+    @WithDefault("v1.33.0-capstan.0")
+    String kubeletVersion();
+
+    /** Memory kept from pods: allocatable = capacity - this (kubelet's memory.available&lt;100Mi eviction threshold). */
+    @WithDefault("100Mi")
+    String evictionHardMemory();
+
+    Simulated simulated();
+
+    /** Simulated nodes ({@code simulated-nodes} &gt; 0). */
+    interface Simulated {
+        /** Capacity of each simulated node. */
+        @WithDefault("32")
+        String cpu();
+
+        @WithDefault("256Gi")
+        String memory();
+
+        @WithDefault("1Ti")
+        String ephemeralStorage();
+
+        @WithDefault("110")
+        int pods();
+
+        /** How often each simulated node's Lease is renewed; renewals are spread over the interval. */
+        @WithDefault("10s")
+        Duration leaseRenewInterval();
+
+        /** Requests in flight at once to the api-server (lease renewals, pod status, deletes). */
+        @WithDefault("32")
+        int concurrency();
+    }
+}

@@ -1,0 +1,59 @@
+package io.capstan.nodeagent.kube;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link Lookups} through GETs to the api-server, each object read at most once per instance:
+ * a pod worker makes one per sync, so one sync sees one consistent answer per object and the next
+ * sync sees changes. Not thread-safe (one sync at a time uses it).
+ */
+public final class ApiLookups implements Lookups {
+    private final KubernetesClient client;
+    private final Map<String, Optional<?>> seen = new HashMap<>();
+    private final Map<String, List<Service>> services = new HashMap<>();
+
+    public ApiLookups(KubernetesClient client) {
+        this.client = client;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Optional<T> once(String key, java.util.function.Supplier<T> read) {
+        return (Optional<T>) seen.computeIfAbsent(key, k -> Optional.ofNullable(read.get()));
+    }
+
+    @Override
+    public Optional<ConfigMap> configMap(String namespace, String name) {
+        return once("cm/" + namespace + "/" + name, () -> client.configMaps().inNamespace(namespace).withName(name).get());
+    }
+
+    @Override
+    public Optional<Secret> secret(String namespace, String name) {
+        return once("secret/" + namespace + "/" + name, () -> client.secrets().inNamespace(namespace).withName(name).get());
+    }
+
+    @Override
+    public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+        return once("pvc/" + namespace + "/" + name,
+                () -> client.persistentVolumeClaims().inNamespace(namespace).withName(name).get());
+    }
+
+    @Override
+    public Optional<PersistentVolume> volume(String name) {
+        return once("pv/" + name, () -> client.persistentVolumes().withName(name).get());
+    }
+
+    @Override
+    public List<Service> services(String namespace) {
+        return services.computeIfAbsent(namespace, ns -> client.services().inNamespace(ns).list().getItems());
+    }
+}

@@ -1,0 +1,30 @@
+package io.capstan.nodeagent.pods;
+
+import io.capstan.nodeagent.kube.ApiCalls;
+import io.capstan.nodeagent.probes.Prober;
+import io.capstan.nodeagent.runtime.ContainerRuntime;
+import io.capstan.nodeagent.volumes.VolumeManager;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * What every pod worker of a node shares: the runtime, the API, the event recorder, the timer
+ * thread and the virtual-thread executor, the node's addresses and allocatable, the back-offs.
+ *
+ * @param timer      one platform thread that only schedules (wake-ups, probe ticks)
+ * @param executor   virtual threads for syncs, probes, kills and hooks
+ * @param allocatable the node's allocatable, for resourceFieldRef without a limit
+ */
+public record PodServices(ContainerRuntime runtime, KubernetesClient client, ApiCalls api, PodEvents events,
+                          ScheduledExecutorService timer, ExecutorService executor, Prober prober, VolumeManager volumes,
+                          PodIpAllocator ipam, Backoff crashBackoff, Backoff imageBackoff, PodMetrics metrics, Clock clock,
+                          String nodeName, String hostIp, Supplier<Map<String, Quantity>> allocatable,
+                          Duration resyncInterval) {
+}
