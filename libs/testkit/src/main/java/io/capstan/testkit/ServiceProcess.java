@@ -72,7 +72,9 @@ public final class ServiceProcess implements AutoCloseable {
             cmd.add("-Dquarkus.log.console.json.enabled=false");
             properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
             cmd.addAll(List.of("-jar", jar.toString()));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("MALLOC_ARENA_MAX", "2"); // as ./capstan runs the roles: fewer glibc arenas, less RSS
+            Process p = pb.start();
             ServiceProcess service = new ServiceProcess(name, p, host, port, log);
             service.awaitLive(Duration.ofSeconds(90));
             return service;
