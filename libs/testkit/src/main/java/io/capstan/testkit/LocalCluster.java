@@ -15,9 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * api-server, the controller-manager, the scheduler and node-agents with the process runtime,
  * for end-to-end tests and benchmarks. Node indexes are picked at random above 100 so the nodes'
  * addresses (127.0.1.N, pods in 127.244.N.0/24) do not collide with a cluster of
- * {@code ./capstan up} on the same machine. The controller-manager notices silent nodes after 5 s
- * and evicts after 5 s more, so a test can watch pods move in seconds rather than Kubernetes'
- * default minutes. Closing it stops every role and kills the pods' processes, which outlive
+ * {@code ./capstan up} on the same machine. The controller-manager notices silent nodes after 20 s
+ * (two missed 10 s Lease renewals) and evicts after 5 s more, so a test can watch pods move in
+ * seconds rather than Kubernetes' default five minutes. Closing it stops every role and kills the pods' processes, which outlive
  * their node-agent by design.
  */
 public final class LocalCluster implements AutoCloseable {
@@ -48,7 +48,7 @@ public final class LocalCluster implements AutoCloseable {
                         "capstan.controller-manager.etcd-endpoints", etcd.endpoint(),
                         "capstan.controller-manager.kafka-bootstrap-servers", kafka.bootstrapServers(),
                         "capstan.controller-manager.data-dir", stateDir.resolve("controller-manager").toString(),
-                        "capstan.controller-manager.node-monitor-grace-period", "5s",
+                        "capstan.controller-manager.node-monitor-grace-period", "20s",
                         "capstan.controller-manager.default-toleration-seconds", "5"), SERVICE_JVM);
         scheduler = ServiceProcess.start("scheduler", "services/scheduler", "127.0.0.1", FreePorts.next(),
                 Map.of("capstan.scheduler.api-server-url", apiServer.url(),

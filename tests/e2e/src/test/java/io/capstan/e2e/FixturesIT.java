@@ -111,7 +111,7 @@ class FixturesIT {
 
         kubectl.run("wait", "--for=condition=complete", "job/config-consumer", "--timeout=120s").ok();
         assertThat(kubectl.run("logs", "job/config-consumer").ok().stdout())
-                .isEqualTo("city=Ann Arbor user=example\nMichiganmypassword");
+                .isEqualTo("city=Ann Arbor user=example\nMichiganmypassword\n"); // the last line ends where the process did
     }
 
     @Test
@@ -168,7 +168,7 @@ class FixturesIT {
         }
         assertThat(kubectl.run("logs", "deploy/deploy-example", "--tail=5").exitCode()).isZero();
         String describe = kubectl.run("describe", "pod", "nginx-pod").ok().stdout();
-        assertThat(describe).contains("Status:           Running").contains("IP:").contains("Started");
+        assertThat(describe).containsPattern("Status:\\s+Running").contains("IP:").contains("Started");
     }
 
     @Test
