@@ -55,9 +55,11 @@ public final class PodsBench {
             awaitReadyNodes(http, api, 2, Duration.ofSeconds(90));
             post(http, api + "/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + NS + "\"}}");
             // warm-up: the first pods pay for class loading in every role
-            run(http, api, "warm", 6, 3, Duration.ofSeconds(120));
-            Histogram latency = run(http, api, "pod", pods, concurrency, Duration.ofSeconds(180));
+            run(http, api, "warm", 6, 3, Duration.ofSeconds(120), new Histogram(3_600_000_000L, 3));
+            Histogram bound = new Histogram(3_600_000_000L, 3);
+            Histogram latency = run(http, api, "pod", pods, concurrency, Duration.ofSeconds(180), bound);
             result.set("startup", summary(latency));
+            result.set("createdToBound", summary(bound));
             // the agents' memory with every pod running
             ObjectNode rss = result.putObject("nodeAgentRssMb");
             for (String node : cluster.nodeNames()) {
@@ -78,10 +80,14 @@ public final class PodsBench {
         System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
     }
 
-    /** Creates {@code count} pods, {@code concurrency} at a time, and times each until a watch sees it Running. */
-    private static Histogram run(HttpClient http, String api, String prefix, int count, int concurrency, Duration timeout)
-            throws Exception {
+    /**
+     * Creates {@code count} pods, {@code concurrency} at a time, and times each until a watch sees
+     * it Running; {@code bound} gets the time until the watch saw it bound to a node.
+     */
+    private static Histogram run(HttpClient http, String api, String prefix, int count, int concurrency, Duration timeout,
+                                 Histogram bound) throws Exception {
         Map<String, Long> sent = new ConcurrentHashMap<>();
+        Map<String, Long> unbound = new ConcurrentHashMap<>();
         Histogram histogram = new Histogram(3_600_000_000L, 3);
         CountDownLatch running = new CountDownLatch(count);
         String rv = list(http, api + "/api/v1/namespaces/" + NS + "/pods").path("metadata").path("resourceVersion").asText();
@@ -93,6 +99,10 @@ public final class PodsBench {
                 while ((line = r.readLine()) != null) {
                     JsonNode pod = JSON.readTree(line).path("object");
                     String name = pod.path("metadata").path("name").asText();
+                    Long created = unbound.get(name);
+                    if (created != null && !pod.path("spec").path("nodeName").asText().isEmpty() && unbound.remove(name) != null) {
+                        bound.recordValue(Math.max(0, (System.nanoTime() - created) / 1000));
+                    }
                     Long start = sent.get(name);
                     if (start != null && "Running".equals(pod.path("status").path("phase").asText()) && sent.remove(name) != null) {
                         histogram.recordValue(Math.max(0, (System.nanoTime() - start) / 1000));
@@ -110,7 +120,9 @@ public final class PodsBench {
                 inFlight.acquire();
                 pool.submit(() -> {
                     try {
-                        sent.put(name, System.nanoTime());
+                        long now = System.nanoTime();
+                        unbound.put(name, now);
+                        sent.put(name, now);
                         int code = post(http, api + "/api/v1/namespaces/" + NS + "/pods", pod(name));
                         if (code != 201) {
                             System.err.println("create " + name + " answered " + code);
