@@ -64,7 +64,9 @@ import java.util.function.Predicate;
  */
 public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Informer.class);
-    private static final Duration POLL = Duration.ofMillis(200);
+    // A poll returns as soon as records arrive, so a longer one adds no latency; it only saves the
+    // idle loop's CPU (a process with twenty informers polled a hundred times a second at 200 ms).
+    private static final Duration POLL = Duration.ofSeconds(1);
     private static final Duration TOPIC_CHECK = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 

@@ -20,6 +20,7 @@ final class StorageValidation {
     private StorageValidation() {
     }
 
+    private static final String BETA_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class";
     private static final List<String> ACCESS_MODES = List.of("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod");
     private static final List<String> VOLUME_MODES = List.of("Block", "Filesystem");
     private static final List<String> PV_RECLAIM_POLICIES = List.of("Delete", "Recycle", "Retain");
@@ -68,9 +69,12 @@ final class StorageValidation {
 
     /**
      * A claim's spec is fixed once created, except its storage request (which may only grow, for
-     * expansion), its attributes class, and the volume name the binder sets on an unbound claim.
+     * expansion), its attributes class, the volume name the binder sets on an unbound claim, and
+     * a storage class set on a claim created without one (RetroactiveDefaultStorageClass: the
+     * binder gives such claims the default class later; only unset, not {@code ""}, may become a
+     * class, and not on a claim that names its class in the old beta annotation).
      */
-    static void claimUpdate(List<FieldError> errs, ObjectNode spec, ObjectNode oldSpec) {
+    static void claimUpdate(List<FieldError> errs, ObjectNode spec, ObjectNode oldSpec, ObjectNode oldMetadata) {
         if (spec == null || oldSpec == null) {
             return;
         }
@@ -90,6 +94,10 @@ final class StorageValidation {
             a.remove("volumeName");
             b.remove("volumeName");
         }
+        if (classSetRetroactively(spec, oldSpec, oldMetadata)) {
+            a.remove("storageClassName");
+            b.remove("storageClassName");
+        }
         if (!a.equals(b)) {
             errs.add(FieldError.forbidden("spec",
                     "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
@@ -99,6 +107,14 @@ final class StorageValidation {
         if (now != null && before != null && now.compareTo(before) < 0) {
             errs.add(FieldError.forbidden("spec.resources.requests.storage", "field can not be less than previous value"));
         }
+    }
+
+    /** validateStorageClassUpgradeFromNil: unset (absent or null) before, a non-empty name now, no beta class annotation. */
+    private static boolean classSetRetroactively(ObjectNode spec, ObjectNode oldSpec, ObjectNode oldMetadata) {
+        JsonNode before = oldSpec.get("storageClassName");
+        boolean unsetBefore = before == null || before.isNull();
+        boolean annotated = obj(oldMetadata, "annotations") != null && obj(oldMetadata, "annotations").has(BETA_CLASS_ANNOTATION);
+        return unsetBefore && !annotated && !str(spec, "storageClassName").isEmpty();
     }
 
     private static JsonNode storageRequest(ObjectNode spec) {

@@ -85,7 +85,7 @@ public final class Validation {
             case "PersistentVolumeClaim" -> {
                 StorageValidation.claimSpec(errs, spec, "spec");
                 if (old != null) {
-                    StorageValidation.claimUpdate(errs, spec, oldSpec);
+                    StorageValidation.claimUpdate(errs, spec, oldSpec, obj(old, "metadata"));
                 }
             }
             case "PersistentVolume" -> StorageValidation.persistentVolume(errs, spec);

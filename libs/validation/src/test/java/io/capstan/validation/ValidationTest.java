@@ -392,6 +392,30 @@ class ValidationTest {
         assertThat(brief(update(remoded, old))).containsExactly("FORBIDDEN spec");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("claimClassChanges")
+    void aClaimMayGetAClassOnlyWhenItHadNone(String name, String oldSpecExtra, String oldAnnotations, String newClass, boolean allowed) {
+        ObjectNode old = stored("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c, namespace: default" + oldAnnotations + "}\n"
+                + "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}" + oldSpecExtra + "}");
+        ObjectNode changed = old.deepCopy();
+        ((ObjectNode) changed.get("spec")).put("storageClassName", newClass);
+        if (allowed) {
+            assertThat(update(changed, old)).isEmpty();
+        } else {
+            assertThat(brief(update(changed, old))).containsExactly("FORBIDDEN spec");
+        }
+    }
+
+    static Stream<Arguments> claimClassChanges() {
+        return Stream.of(
+                arguments("unset becomes the default class (retroactive default StorageClass)", "", "", "standard", true),
+                arguments("null becomes a class", ", storageClassName: null", "", "standard", true),
+                arguments("a set class may not change", ", storageClassName: fast", "", "standard", false),
+                arguments("an empty class (no class on purpose) may not become one", ", storageClassName: ''", "", "standard", false),
+                arguments("a claim naming its class in the beta annotation keeps it", "",
+                        ", annotations: {volume.beta.kubernetes.io/storage-class: fast}", "standard", false));
+    }
+
     @Test
     void immutableConfigMapKeepsItsData() {
         ObjectNode old = stored("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: default}\nimmutable: true\ndata: {a: b}");

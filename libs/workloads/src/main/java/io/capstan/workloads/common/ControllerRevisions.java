@@ -102,8 +102,13 @@ public final class ControllerRevisions {
                 .build();
     }
 
+    /**
+     * Whether a revision holds {@code data}, compared as canonical JSON text: a revision read back
+     * from the api-server holds {@code 30} as an int where a typed template holds a long
+     * (terminationGracePeriodSeconds), which JSON trees would call different.
+     */
     public static boolean sameData(ControllerRevision a, JsonNode data) {
-        return canonical(KubeJson.MAPPER.valueToTree(a.getData())).equals(canonical(data));
+        return KubeJson.string(canonical(KubeJson.MAPPER.valueToTree(a.getData()))).equals(KubeJson.string(canonical(data)));
     }
 
     /**

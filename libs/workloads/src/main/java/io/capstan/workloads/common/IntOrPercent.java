@@ -24,7 +24,12 @@ public final class IntOrPercent {
         if (!s.endsWith("%")) {
             throw new IllegalArgumentException("invalid value for IntOrString: invalid type: string is not a percentage: " + s);
         }
-        int percent = Integer.parseInt(s.substring(0, s.length() - 1));
+        int percent;
+        try {
+            percent = Integer.parseInt(s.substring(0, s.length() - 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid value \"" + s + "\": " + e.getMessage());
+        }
         double scaled = (double) percent * total / 100.0;
         return (int) (roundUp ? Math.ceil(scaled) : Math.floor(scaled));
     }

@@ -52,6 +52,11 @@ public final class Pods {
         return c != null && "True".equals(c.getStatus());
     }
 
+    /** The time the pod last became ready, or null when it is not ready or the time is unknown. */
+    public static Instant readyTime(Pod pod) {
+        return isReady(pod) ? Times.parse(condition(pod, "Ready").getLastTransitionTime()) : null;
+    }
+
     /** podutil.IsPodAvailable: ready for at least minReadySeconds strictly before now. */
     public static boolean isAvailable(Pod pod, int minReadySeconds, Instant now) {
         if (!isReady(pod)) {
@@ -60,7 +65,7 @@ public final class Pods {
         if (minReadySeconds <= 0) {
             return true;
         }
-        Instant since = Times.parse(condition(pod, "Ready").getLastTransitionTime());
+        Instant since = readyTime(pod);
         return since != null && since.plusSeconds(minReadySeconds).isBefore(now);
     }
 

@@ -61,7 +61,9 @@ public final class CronJobModel {
      *                      Jobs beyond the history limits
      * @param status        the status without the Job to create
      * @param statusChanged whether {@code status} (or the Job to create) differs from the stored status
-     * @param events        events to record
+     * @param events        what the sync observed (SawCompletedJob, MissingJob, schedule problems ...), to
+     *                      record once the plan is applied; the reconciler records the creations and
+     *                      deletions itself, once they succeeded
      * @param requeueAfter  when the next start is due (plus {@link #NEXT_SCHEDULE_DELTA})
      */
     public record Plan(Optional<Job> create, List<Job> delete, CronJobStatus status, boolean statusChanged,
@@ -254,7 +256,6 @@ public final class CronJobModel {
             if (!delete.contains(j)) {
                 delete.add(j);
                 changed |= active.removeIf(r -> Objects.equals(r.getUid(), j.getMetadata().getUid()));
-                events.add(new Event("Normal", "SuccessfulDelete", "Deleted job " + j.getMetadata().getName()));
             }
         }
         status.setActive(active.isEmpty() ? null : active);
@@ -326,11 +327,9 @@ public final class CronJobModel {
                 Job j = jobs.stream().filter(x -> Objects.equals(x.getMetadata().getUid(), r.getUid())).findFirst().orElseThrow();
                 replaced.add(j);
                 active.remove(r);
-                events.add(new Event("Normal", "SuccessfulDelete", "Deleted job " + j.getMetadata().getName()));
             }
         }
         Job job = newJob(cj, scheduled);
-        events.add(new Event("Normal", "SuccessfulCreate", "Created job " + job.getMetadata().getName()));
         // The next start after this one.
         CronJob after = Copies.deepCopy(current);
         after.getStatus().setLastScheduleTime(Times.format(scheduled));

@@ -126,6 +126,16 @@ public final class DaemonSetModel {
         return pod;
     }
 
+    /** getDaemonPods: the namespace's pods the DaemonSet claims by its selector (adopting orphans, releasing non-matching). */
+    public static Owners.Claim<Pod> claim(DaemonSet ds, List<Pod> namespacePods) {
+        return Owners.claimBySelector(ds, ds.getSpec().getSelector(), p -> true, namespacePods);
+    }
+
+    /** controlledHistories: the ControllerRevisions the DaemonSet claims by its selector. */
+    public static Owners.Claim<ControllerRevision> claimRevisions(DaemonSet ds, List<ControllerRevision> namespaceRevisions) {
+        return Owners.claimBySelector(ds, ds.getSpec().getSelector(), r -> true, namespaceRevisions);
+    }
+
     /**
      * Plans one sync over all nodes and all pods and ControllerRevisions of the namespace.
      * Pure: nothing passed in is modified.

@@ -143,6 +143,15 @@ public final class JobModel {
                 .findFirst().orElse(null);
     }
 
+    /**
+     * getPodsForJob: the pods of the namespace the Job claims by its selector, adopting orphans
+     * (which get the tracking finalizer with the controller reference) and releasing pods that no
+     * longer match. Terminal pods are claimed too, so an adopted finished pod is counted.
+     */
+    public static Owners.Claim<Pod> claim(Job job, List<Pod> namespacePods) {
+        return Owners.claimBySelector(job, job.getSpec().getSelector(), p -> true, namespacePods);
+    }
+
     public static boolean isFinished(Job job) {
         return finishedCondition(job) != null;
     }

@@ -183,6 +183,19 @@ public final class StatefulSetModel {
     }
 
     /**
+     * getPodsForStatefulSet: the namespace's pods the set claims, those its selector matches and
+     * whose name is {@code <set>-<ordinal>} (isMemberOf), adopting orphans and releasing the rest.
+     */
+    public static Owners.Claim<Pod> claim(StatefulSet sts, List<Pod> namespacePods) {
+        return Owners.claimBySelector(sts, sts.getSpec().getSelector(), p -> ordinal(sts, p) >= 0, namespacePods);
+    }
+
+    /** adoptOrphanRevisions: orphaned ControllerRevisions the selector matches are adopted; none are released. */
+    public static Owners.Claim<ControllerRevision> claimRevisions(StatefulSet sts, List<ControllerRevision> namespaceRevisions) {
+        return Owners.claimBySelector(sts, sts.getSpec().getSelector(), r -> true, namespaceRevisions).adoptOnly();
+    }
+
+    /**
      * Plans one step over all pods, claims and ControllerRevisions of the namespace (the set's
      * own pods and revisions are those it controls). Pure: nothing passed in is modified.
      */

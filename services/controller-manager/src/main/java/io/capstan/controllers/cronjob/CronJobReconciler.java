@@ -6,7 +6,7 @@ import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
 import io.capstan.controller.Store;
-import io.capstan.controllers.common.Copies;
+import io.capstan.workloads.common.Copies;
 import io.capstan.controllers.common.Statuses;
 import io.capstan.workloads.cronjob.CronJobModel;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -33,8 +33,8 @@ import static io.capstan.controllers.common.KubeErrors.message;
  * namespace's Jobs from the informer caches, runs {@link CronJobModel#plan}, and applies it:
  * deletes the replaced Jobs and those beyond the history limits (propagation Background, so the
  * garbage collector removes their pods), creates the Job that is due, writes the status (with the
- * created Job as active and its scheduled time as lastScheduleTime) and requeues itself for the
- * next start time.
+ * created Job as active and its scheduled time as lastScheduleTime), records the Events of what it
+ * did and saw, each after the write it reports, and requeues itself for the next start time.
  */
 public final class CronJobReconciler implements Reconciler {
     private static final Logger LOG = Logger.getLogger(CronJobReconciler.class);
@@ -62,11 +62,6 @@ public final class CronJobReconciler implements Reconciler {
             return Result.done();
         }
         CronJobModel.Plan plan = CronJobModel.plan(cj, namespaceJobs(cj), Instant.now());
-        for (CronJobModel.Event e : plan.events()) {
-            if (!e.reason().equals("SuccessfulCreate") && !e.reason().equals("SuccessfulDelete")) {
-                events.event(cj, e.type(), e.reason(), e.message());
-            }
-        }
         for (Job job : plan.delete()) {
             try {
                 client.batch().v1().jobs().inNamespace(request.namespace()).withName(job.getMetadata().getName())
@@ -106,6 +101,10 @@ public final class CronJobReconciler implements Reconciler {
             CronJob copy = Copies.deepCopy(cj);
             copy.setStatus(status);
             client.batch().v1().cronjobs().inNamespace(request.namespace()).resource(copy).updateStatus();
+        }
+        // what the sync saw (SawCompletedJob, MissingJob ...), once the status that reflects it is written
+        for (CronJobModel.Event e : plan.events()) {
+            events.event(cj, e.type(), e.reason(), e.message());
         }
         return plan.requeueAfter().map(Result::requeueAfter).orElse(Result.done());
     }

@@ -6,19 +6,24 @@ import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
 import io.capstan.controller.Store;
-import io.capstan.controllers.common.Copies;
-import io.capstan.controllers.common.Revisions;
+import io.capstan.controllers.common.Adoption;
+import io.capstan.controllers.common.ClaimCandidates;
+import io.capstan.controllers.common.ControllerRefs;
+import io.capstan.controllers.common.PodControl;
+import io.capstan.controllers.common.PodExpectations;
+import io.capstan.workloads.common.Copies;
+import io.capstan.controllers.common.RevisionHistory;
 import io.capstan.controllers.common.Statuses;
-import io.capstan.controllers.replicaset.PodExpectations;
 import io.capstan.workloads.common.ControllerRevisions;
+import io.capstan.workloads.common.Pods;
 import io.capstan.workloads.daemonset.DaemonSetModel;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +48,9 @@ public final class DaemonSetReconciler implements Reconciler {
     private final Store<Pod> pods;
     private final Store<ControllerRevision> revisions;
     private final PodExpectations expectations = new PodExpectations(DaemonSetModel.KIND);
+    private final PodControl podControl;
     private final EventRecorder events;
+    private final RevisionHistory history;
 
     /** Registers the expectation observer on {@code podInformer}, so build this before the informers start. */
     public DaemonSetReconciler(KubernetesClient client, Informer<DaemonSet> setInformer, Informer<Node> nodeInformer,
@@ -54,7 +61,14 @@ public final class DaemonSetReconciler implements Reconciler {
         this.pods = podInformer.store();
         this.revisions = revisionInformer.store();
         this.events = events;
+        this.history = new RevisionHistory(client);
+        this.podControl = new PodControl(client, expectations, events);
         podInformer.addEventHandler(expectations);
+    }
+
+    /** DaemonSets an orphan pod or ControllerRevision could be adopted by (getDaemonSetsForPod, getDaemonSetsForHistory). */
+    public Collection<Request> daemonSetsMatchingOrphan(HasMetadata orphan) {
+        return ControllerRefs.ownersMatchingOrphan(orphan, sets.list(orphan.getMetadata().getNamespace()), d -> d.getSpec().getSelector());
     }
 
     /** A node appeared, changed or went: every DaemonSet decides again whether it runs there. */
@@ -67,7 +81,7 @@ public final class DaemonSetReconciler implements Reconciler {
         return sync(request);
     }
 
-    private Result sync(Request request) {
+    private Result sync(Request request) throws InterruptedException {
         String key = request.toString();
         DaemonSet ds = sets.get(request.namespace(), request.name()).orElse(null);
         if (ds == null) {
@@ -76,48 +90,41 @@ public final class DaemonSetReconciler implements Reconciler {
         }
         String ns = request.namespace();
         boolean satisfied = expectations.satisfied(key);
-        DaemonSetModel.Plan plan = DaemonSetModel.plan(ds, nodes.list(), pods.list(ns), Revisions.normalized(revisions.list(ns)), Instant.now());
+        Adoption adoption = Adoption.by(client, ds, DaemonSetModel.API_VERSION, DaemonSetModel.KIND, List.of());
+        List<Pod> candidatePods = ClaimCandidates.of(pods, ds);
+        candidatePods = adoption.apply(DaemonSetModel.claim(ds, candidatePods), candidatePods, Adoption.patcher(client, Pod.class));
+        List<ControllerRevision> candidateRevisions = ClaimCandidates.of(revisions, ds);
+        candidateRevisions = adoption.apply(DaemonSetModel.claimRevisions(ds, candidateRevisions), candidateRevisions,
+                Adoption.patcher(client, ControllerRevision.class));
+        DaemonSetModel.Plan plan = DaemonSetModel.plan(ds, nodes.list(), candidatePods, candidateRevisions, Instant.now());
 
         ControllerRevisions.Resolution rev = plan.revisions();
-        if (rev.create()) {
-            try {
-                client.apps().controllerRevisions().inNamespace(ns).resource(rev.update()).create();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-                ControllerRevision existing = client.apps().controllerRevisions().inNamespace(ns).withName(rev.update().getMetadata().getName()).get();
-                if (existing != null && !ControllerRevisions.sameData(Revisions.normalized(existing), ControllerRevisions.templatePatch(ds.getSpec().getTemplate()))) {
-                    // A hash collision: the next sync names the revision with a raised collisionCount.
-                    DaemonSet copy = Copies.deepCopy(ds);
-                    DaemonSetStatus s = copy.getStatus() == null ? new DaemonSetStatus() : copy.getStatus();
-                    s.setCollisionCount((s.getCollisionCount() == null ? 0 : s.getCollisionCount()) + 1);
-                    copy.setStatus(s);
-                    client.apps().daemonSets().inNamespace(ns).resource(copy).updateStatus();
-                    return Result.requeue();
-                }
-            }
-        }
-        if (rev.renumber() != null) {
-            client.apps().controllerRevisions().inNamespace(ns).resource(rev.renumber()).update();
+        if (!history.createAndRenumber(ns, rev, ds.getSpec().getTemplate())) {
+            // A hash collision: the next sync names the revision with a raised collisionCount.
+            DaemonSet copy = Copies.deepCopy(ds);
+            DaemonSetStatus s = copy.getStatus() == null ? new DaemonSetStatus() : copy.getStatus();
+            s.setCollisionCount((s.getCollisionCount() == null ? 0 : s.getCollisionCount()) + 1);
+            copy.setStatus(s);
+            client.apps().daemonSets().inNamespace(ns).resource(copy).updateStatus();
+            return Result.requeue();
         }
 
         String failure = null;
         if (satisfied && ds.getMetadata().getDeletionTimestamp() == null) {
-            failure = delete(ds, key, plan.delete());
-            if (failure == null) {
-                failure = create(ds, key, plan.create());
-            }
-        }
-        for (ControllerRevision old : rev.delete()) {
-            try {
-                client.apps().controllerRevisions().inNamespace(ns).withName(old.getMetadata().getName()).delete();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
-                    throw e;
+            for (Pod pod : plan.delete()) {
+                if (Pods.isFailed(pod)) {
+                    // as upstream, so users learn why their daemon pods keep being replaced
+                    events.warning(ds, "FailedDaemonPod", "Found failed daemon pod %s/%s on node %s, will try to kill it",
+                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), DaemonSetModel.targetNode(pod));
                 }
             }
+            PodControl.Outcome outcome = podControl.delete(ds, key, plan.delete());
+            if (!outcome.failed()) {
+                outcome = podControl.create(ds, key, plan.create().stream().map(DaemonSetModel.PodCreate::pod).toList());
+            }
+            failure = outcome.failed() ? message(outcome.firstError()) : null;
         }
+        history.truncate(ns, rev);
         DaemonSetStatus status = plan.status();
         if (!Statuses.same(status, ds.getStatus())) {
             DaemonSet copy = Copies.deepCopy(ds);
@@ -134,52 +141,4 @@ public final class DaemonSetReconciler implements Reconciler {
         }
         return Result.done();
     }
-
-    /** Creates each node's pod; returns the first failure's message, or null. */
-    private String create(DaemonSet ds, String key, List<DaemonSetModel.PodCreate> wanted) {
-        if (wanted.isEmpty()) {
-            return null;
-        }
-        expectations.expectCreations(key, wanted.size());
-        String failure = null;
-        for (DaemonSetModel.PodCreate c : wanted) {
-            if (failure != null) {
-                expectations.creationObserved(key);
-                continue;
-            }
-            try {
-                Pod created = client.pods().inNamespace(ds.getMetadata().getNamespace()).resource(c.pod()).create();
-                events.normal(ds, "SuccessfulCreate", "Created pod: %s", created.getMetadata().getName());
-            } catch (KubernetesClientException e) {
-                expectations.creationObserved(key);
-                events.warning(ds, "FailedCreate", "Error creating: %s", message(e));
-                failure = message(e);
-            }
-        }
-        return failure;
-    }
-
-    private String delete(DaemonSet ds, String key, List<Pod> victims) {
-        if (victims.isEmpty()) {
-            return null;
-        }
-        expectations.expectDeletions(key, victims.stream().map(p -> p.getMetadata().getUid()).toList());
-        String failure = null;
-        for (Pod pod : victims) {
-            try {
-                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-                events.normal(ds, "SuccessfulDelete", "Deleted pod: %s", pod.getMetadata().getName());
-            } catch (KubernetesClientException e) {
-                expectations.deletionObserved(key, pod.getMetadata().getUid());
-                if (e.getCode() != 404) {
-                    events.warning(ds, "FailedDelete", "Error deleting: %s", message(e));
-                    if (failure == null) {
-                        failure = message(e);
-                    }
-                }
-            }
-        }
-        return failure;
-    }
-
 }

@@ -1,6 +1,6 @@
 package io.capstan.controllers.deployment;
 
-import io.capstan.controllers.common.Times;
+import io.capstan.workloads.common.Times;
 
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;

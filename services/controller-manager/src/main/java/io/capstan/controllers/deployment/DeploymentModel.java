@@ -1,9 +1,9 @@
 package io.capstan.controllers.deployment;
 
-import io.capstan.controllers.common.ControllerRefs;
-import io.capstan.controllers.common.Copies;
-import io.capstan.controllers.common.Selectors;
-import io.capstan.controllers.common.Times;
+import io.capstan.workloads.common.Owners;
+import io.capstan.workloads.common.Copies;
+import io.capstan.workloads.common.Selectors;
+import io.capstan.workloads.common.Times;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -48,7 +50,7 @@ public final class DeploymentModel {
     private final List<DeploymentPlan.Event> events = new ArrayList<>();
     private final List<ReplicaSet> deletes = new ArrayList<>();
     private List<ReplicaSet> rsList;
-    private List<ReplicaSet> namespaceRSs;
+    private Function<String, ReplicaSet> replicaSetNamed;
     private ReplicaSet created;
     private boolean collided;
 
@@ -67,12 +69,25 @@ public final class DeploymentModel {
      * @param namespacePods        every pod in the namespace (Recreate waits for old pods to end)
      */
     public static DeploymentPlan plan(Deployment deployment, List<ReplicaSet> namespaceReplicaSets, List<Pod> namespacePods, Instant now) {
-        return new DeploymentModel(deployment, now).sync(namespaceReplicaSets, namespacePods);
+        return plan(deployment, namespaceReplicaSets, name -> namespaceReplicaSets.stream()
+                .filter(rs -> name.equals(rs.getMetadata().getName())).findFirst().orElse(null), namespacePods, now);
+    }
+
+    /**
+     * Plans one sync of {@code deployment} from the ReplicaSets it may claim and their pods.
+     *
+     * @param candidates      the ReplicaSets the Deployment controls and the orphans of its namespace
+     * @param replicaSetNamed any ReplicaSet of the namespace by name, or null (pod-template-hash name collisions)
+     * @param pods            the pods of those ReplicaSets (Recreate waits for old pods to end)
+     */
+    public static DeploymentPlan plan(Deployment deployment, List<ReplicaSet> candidates, Function<String, ReplicaSet> replicaSetNamed,
+                                      List<Pod> pods, Instant now) {
+        return new DeploymentModel(deployment, now).sync(candidates, replicaSetNamed, pods);
     }
 
     /** The ReplicaSets of the Deployment as kubectl rollout history lists them: controlled by it. */
-    public static ControllerRefs.Claim<ReplicaSet> claim(Deployment d, List<ReplicaSet> namespaceReplicaSets) {
-        return ControllerRefs.claim(d, rs -> Selectors.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels()), namespaceReplicaSets);
+    public static Owners.Claim<ReplicaSet> claim(Deployment d, List<ReplicaSet> namespaceReplicaSets) {
+        return Owners.claimBySelector(d, d.getSpec().getSelector(), rs -> true, namespaceReplicaSets);
     }
 
     /** FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's, ignoring the hash. */
@@ -103,7 +118,7 @@ public final class DeploymentModel {
         ObjectMeta meta = new ObjectMeta();
         meta.setName(d.getMetadata().getName() + "-" + hash);
         meta.setNamespace(d.getMetadata().getNamespace());
-        meta.setOwnerReferences(new ArrayList<>(List.of(ControllerRefs.newControllerRef(d, API_VERSION, KIND))));
+        meta.setOwnerReferences(new ArrayList<>(List.of(Owners.controllerRef(d, API_VERSION, KIND))));
         meta.setLabels(new LinkedHashMap<>(labels));
         rs.setMetadata(meta);
         ReplicaSetSpec spec = new ReplicaSetSpec();
@@ -160,17 +175,17 @@ public final class DeploymentModel {
 
     // ---- syncDeployment ----
 
-    private DeploymentPlan sync(List<ReplicaSet> namespaceReplicaSets, List<Pod> namespacePods) {
+    private DeploymentPlan sync(List<ReplicaSet> namespaceReplicaSets, Function<String, ReplicaSet> replicaSetNamed, List<Pod> namespacePods) {
         if (d.getSpec().getSelector() == null || Selectors.selectsEverything(d.getSpec().getSelector())) {
             // Upstream refuses to act on a selector that selects every pod; it only observes the generation.
             if (nzl(status.getObservedGeneration()) < nzl(d.getMetadata().getGeneration())) {
                 status.setObservedGeneration(d.getMetadata().getGeneration());
             }
             events.add(new DeploymentPlan.Event("Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required."));
-            return result(new ControllerRefs.Claim<>(List.of(), List.of(), List.of()), status, Optional.empty());
+            return result(new Owners.Claim<>(List.of(), List.of(), List.of()), status, Optional.empty());
         }
-        namespaceRSs = namespaceReplicaSets;
-        ControllerRefs.Claim<ReplicaSet> claim = claim(d, namespaceReplicaSets);
+        this.replicaSetNamed = replicaSetNamed;
+        Owners.Claim<ReplicaSet> claim = claim(d, namespaceReplicaSets);
         rsList = claim.claimed().stream().map(Copies::deepCopy).collect(Collectors.toCollection(ArrayList::new));
         Map<String, List<Pod>> podMap = podMap(namespacePods);
 
@@ -189,7 +204,7 @@ public final class DeploymentModel {
         return result(claim, next, requeueStuckDeployment(next));
     }
 
-    private DeploymentPlan result(ControllerRefs.Claim<ReplicaSet> claim, DeploymentStatus next, Optional<Duration> requeue) {
+    private DeploymentPlan result(Owners.Claim<ReplicaSet> claim, DeploymentStatus next, Optional<Duration> requeue) {
         List<ReplicaSet> updates = new ArrayList<>(dirty.values());
         Optional<Map<String, String>> newAnnotations = Objects.equals(annotations, d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations())
                 ? Optional.empty() : Optional.of(Map.copyOf(annotations));
@@ -200,9 +215,10 @@ public final class DeploymentModel {
     private Map<String, List<Pod>> podMap(List<Pod> pods) {
         Set<String> uids = rsList.stream().map(rs -> rs.getMetadata().getUid()).filter(Objects::nonNull).collect(Collectors.toSet());
         Map<String, List<Pod>> map = new HashMap<>();
+        Predicate<Map<String, String>> selects = Selectors.matcher(d.getSpec().getSelector());
         for (Pod p : pods) {
-            OwnerReference ref = ControllerRefs.controllerOf(p);
-            if (ref != null && uids.contains(ref.getUid()) && Selectors.matches(d.getSpec().getSelector(), p.getMetadata().getLabels())) {
+            OwnerReference ref = Owners.controllerOf(p);
+            if (ref != null && uids.contains(ref.getUid()) && selects.test(p.getMetadata().getLabels())) {
                 map.computeIfAbsent(ref.getUid(), k -> new ArrayList<>()).add(p);
             }
         }
@@ -345,10 +361,9 @@ public final class DeploymentModel {
         Deployment withCount = Copies.deepCopy(d);
         withCount.setStatus(status);
         ReplicaSet rs = newReplicaSet(withCount, 0, newRevision);
-        ReplicaSet sameName = namespaceRSs.stream()
-                .filter(o -> rs.getMetadata().getName().equals(o.getMetadata().getName())).findFirst().orElse(null);
+        ReplicaSet sameName = replicaSetNamed.apply(rs.getMetadata().getName());
         if (sameName != null) {
-            if (ControllerRefs.isControlledBy(sameName, d.getMetadata().getUid())
+            if (Owners.isControlledBy(sameName, d)
                     && PodTemplateHash.equalIgnoringHash(d.getSpec().getTemplate(), sameName.getSpec().getTemplate())) {
                 ReplicaSet adopted = Copies.deepCopy(sameName);
                 rsList.add(adopted);

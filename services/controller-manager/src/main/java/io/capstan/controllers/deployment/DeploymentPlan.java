@@ -12,8 +12,8 @@ import java.util.Optional;
  * What one sync of a Deployment wants written, in the order to apply it; stop at the first
  * failure and requeue (the next sync recomputes from the new state).
  *
- * @param adopt        orphan ReplicaSets to adopt (ControllerRefs.adoptPatch)
- * @param release      owned ReplicaSets that no longer match the selector (ControllerRefs.releasePatch)
+ * @param adopt        orphan ReplicaSets to adopt (ControllerRefs.adoptPatch, through Adoption)
+ * @param release      owned ReplicaSets that no longer match the selector (ControllerRefs.releasePatch, through Adoption)
  * @param create       the new ReplicaSet to create (name {@code <deployment>-<hash>}); on
  *                     AlreadyExists requeue: the next plan detects a hash collision
  * @param update       ReplicaSets whose replicas, annotations or minReadySeconds changed (full objects)

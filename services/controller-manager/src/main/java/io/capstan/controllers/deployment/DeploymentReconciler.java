@@ -1,16 +1,19 @@
 package io.capstan.controllers.deployment;
 
+import io.capstan.workloads.common.Owners;
 import io.capstan.api.json.KubeJson;
 import io.capstan.controller.EventRecorder;
+import io.capstan.controller.Indexers;
 import io.capstan.controller.Informer;
 import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
 import io.capstan.controller.Store;
+import io.capstan.controllers.common.Adoption;
+import io.capstan.controllers.common.ClaimCandidates;
 import io.capstan.controllers.common.ControllerRefs;
-import io.capstan.controllers.common.Copies;
-import io.capstan.controllers.common.Selectors;
 import io.capstan.controllers.replicaset.ReplicaSetModel;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -24,6 +27,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -56,28 +60,22 @@ public final class DeploymentReconciler implements Reconciler {
 
     /** The Deployments a ReplicaSet event concerns: its controller, or for an orphan every Deployment that would adopt it. */
     public Collection<Request> deploymentsFor(ReplicaSet rs) {
-        OwnerReference ref = ControllerRefs.controllerOf(rs);
+        OwnerReference ref = Owners.controllerOf(rs);
         if (ref != null) {
             return DeploymentModel.KIND.equals(ref.getKind())
                     ? List.of(new Request(rs.getMetadata().getNamespace(), ref.getName())) : List.of();
         }
-        if (rs.getMetadata().getLabels() == null) {
-            return List.of();
-        }
-        return deployments.list(rs.getMetadata().getNamespace()).stream()
-                .filter(d -> d.getSpec().getSelector() != null && !Selectors.selectsEverything(d.getSpec().getSelector())
-                        && Selectors.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels()))
-                .map(Request::of).toList();
+        return ControllerRefs.ownersMatchingOrphan(rs, deployments.list(rs.getMetadata().getNamespace()), d -> d.getSpec().getSelector());
     }
 
     /** The Deployment controlling a pod's ReplicaSet: Recreate waits for old pods to go. */
     public Collection<Request> deploymentOfPod(Pod pod) {
-        OwnerReference ref = ControllerRefs.controllerOf(pod);
+        OwnerReference ref = Owners.controllerOf(pod);
         if (ref == null || !ReplicaSetModel.KIND.equals(ref.getKind())) {
             return List.of();
         }
         return replicaSets.get(pod.getMetadata().getNamespace(), ref.getName())
-                .map(ControllerRefs::controllerOf)
+                .map(Owners::controllerOf)
                 .filter(owner -> DeploymentModel.KIND.equals(owner.getKind()))
                 .map(owner -> List.of(new Request(pod.getMetadata().getNamespace(), owner.getName())))
                 .orElse(List.of());
@@ -95,14 +93,15 @@ public final class DeploymentReconciler implements Reconciler {
             return Result.done();
         }
         String ns = request.namespace();
-        DeploymentPlan plan = DeploymentModel.plan(d, replicaSets.list(ns), pods.list(ns), Instant.now());
+        List<ReplicaSet> candidates = ClaimCandidates.of(replicaSets, d);
+        List<Pod> candidatePods = new ArrayList<>();
+        for (ReplicaSet rs : candidates) {
+            candidatePods.addAll(pods.byIndex(Indexers.OWNER_UID, rs.getMetadata().getUid()));
+        }
+        DeploymentPlan plan = DeploymentModel.plan(d, candidates, name -> replicaSets.get(ns, name).orElse(null), candidatePods, Instant.now());
 
-        for (ReplicaSet rs : plan.adopt()) {
-            patchReplicaSet(rs, ControllerRefs.adoptPatch(d, DeploymentModel.API_VERSION, DeploymentModel.KIND, rs));
-        }
-        for (ReplicaSet rs : plan.release()) {
-            patchReplicaSet(rs, ControllerRefs.releasePatch(d.getMetadata().getUid(), rs));
-        }
+        Adoption.by(client, d, DeploymentModel.API_VERSION, DeploymentModel.KIND, List.of())
+                .apply(new Owners.Claim<>(List.of(), plan.adopt(), plan.release()), List.of(), Adoption.patcher(client, ReplicaSet.class));
         if (plan.create().isPresent()) {
             try {
                 client.apps().replicaSets().inNamespace(ns).resource(plan.create().get()).create();
@@ -129,24 +128,13 @@ public final class DeploymentReconciler implements Reconciler {
                     .patch(PatchContext.of(PatchType.JSON_MERGE), KubeJson.string(annotationsPatch(d, plan.annotations().get())));
         }
         if (!Objects.equals(plan.status(), d.getStatus())) {
-            Deployment copy = Copies.deepCopy(current);
-            copy.setStatus(plan.status());
-            client.apps().deployments().inNamespace(ns).resource(copy).updateStatus();
+            // shares the spec, which the write only reads (the client may touch the metadata)
+            Deployment withStatus = new Deployment(current.getApiVersion(), current.getKind(), new ObjectMetaBuilder(current.getMetadata()).build(), current.getSpec(), plan.status());
+            client.apps().deployments().inNamespace(ns).resource(withStatus).updateStatus();
         }
         return plan.requeueAfter()
                 .map(after -> after.isZero() ? Result.requeue() : Result.requeueAfter(after))
                 .orElse(Result.done());
-    }
-
-    private void patchReplicaSet(ReplicaSet rs, ObjectNode patch) {
-        try {
-            client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), KubeJson.string(patch));
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
-        }
     }
 
     /** A merge patch from the Deployment's annotations to {@code wanted}, guarded by its resourceVersion. */

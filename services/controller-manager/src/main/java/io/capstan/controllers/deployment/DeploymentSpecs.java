@@ -1,6 +1,6 @@
 package io.capstan.controllers.deployment;
 
-import io.capstan.controllers.common.IntOrPercent;
+import io.capstan.workloads.common.IntOrPercent;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -64,8 +64,8 @@ public final class DeploymentSpecs {
 
     /** The {maxSurge, maxUnavailable} fenceposts for {@code desired} replicas. */
     public static int[] resolveFenceposts(IntOrString maxSurge, IntOrString maxUnavailable, int desired) {
-        int surge = IntOrPercent.scaledValue(maxSurge == null ? new IntOrString(0) : maxSurge, desired, true);
-        int unavailable = IntOrPercent.scaledValue(maxUnavailable == null ? new IntOrString(0) : maxUnavailable, desired, false);
+        int surge = IntOrPercent.scaledValue(maxSurge == null ? new IntOrString(0) : maxSurge, desired, true, 0);
+        int unavailable = IntOrPercent.scaledValue(maxUnavailable == null ? new IntOrString(0) : maxUnavailable, desired, false, 0);
         if (surge == 0 && unavailable == 0) {
             // Rounding down can make both zero; a rollout must still be able to move.
             unavailable = 1;

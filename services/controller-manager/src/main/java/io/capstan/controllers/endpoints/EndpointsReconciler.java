@@ -1,10 +1,12 @@
 package io.capstan.controllers.endpoints;
 
+import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Informer;
 import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
 import io.capstan.controller.Store;
+import io.capstan.controllers.common.KubeErrors;
 import io.capstan.controllers.common.Statuses;
 import io.capstan.workloads.endpoints.EndpointSlicesModel;
 import io.capstan.workloads.endpoints.EndpointsModel;
@@ -26,6 +28,7 @@ import java.util.Map;
  * and the existing Endpoints and EndpointSlices from the informer caches, runs
  * {@link EndpointsModel} and {@link EndpointSlicesModel}, and writes the differences. A Service
  * that is gone loses its Endpoints (they carry no ownerReference upstream) and its managed slices.
+ * A failed write (other than a stale-cache conflict) is reported as upstream's Warning Event.
  */
 public final class EndpointsReconciler implements Reconciler {
 
@@ -34,14 +37,23 @@ public final class EndpointsReconciler implements Reconciler {
     private final Store<Pod> pods;
     private final Store<Endpoints> endpoints;
     private final Store<EndpointSlice> slices;
+    private final EventRecorder endpointEvents;
+    private final EventRecorder sliceEvents;
 
+    /**
+     * @param endpointEvents the endpoint controller's events (FailedToCreateEndpoint, FailedToUpdateEndpoint)
+     * @param sliceEvents    the EndpointSlice controller's events (FailedToUpdateEndpointSlices)
+     */
     public EndpointsReconciler(KubernetesClient client, Informer<Service> serviceInformer, Informer<Pod> podInformer,
-                               Informer<Endpoints> endpointsInformer, Informer<EndpointSlice> sliceInformer) {
+                               Informer<Endpoints> endpointsInformer, Informer<EndpointSlice> sliceInformer,
+                               EventRecorder endpointEvents, EventRecorder sliceEvents) {
         this.client = client;
         this.services = serviceInformer.store();
         this.pods = podInformer.store();
         this.endpoints = endpointsInformer.store();
         this.slices = sliceInformer.store();
+        this.endpointEvents = endpointEvents;
+        this.sliceEvents = sliceEvents;
     }
 
     /** The services in the pod's namespace whose selector matches it (a simple scan, as the brief of upstream's getPodServiceMemberships). */
@@ -106,15 +118,40 @@ public final class EndpointsReconciler implements Reconciler {
                     client.endpoints().inNamespace(ns).resource(merged).create();
                 } catch (KubernetesClientException e) {
                     if (e.getCode() != 409) {
+                        endpointEvents.warning(merged, "FailedToCreateEndpoint", "Failed to create endpoint for service %s/%s: %s",
+                                ns, request.name(), KubeErrors.message(e));
                         throw e;
                     }
                     return Result.requeue();
                 }
             } else if (!Statuses.same(merged, current)) {
-                client.endpoints().inNamespace(ns).resource(merged).update();
+                try {
+                    client.endpoints().inNamespace(ns).resource(merged).update();
+                } catch (KubernetesClientException e) {
+                    // a conflict is a stale cache, retried quietly; anything else the user should see
+                    if (e.getCode() != 409) {
+                        endpointEvents.warning(merged, "FailedToUpdateEndpoint", "Failed to update endpoint %s/%s: %s",
+                                ns, request.name(), KubeErrors.message(e));
+                    }
+                    throw e;
+                }
             }
         }
 
+        try {
+            syncSlices(service, nsPods);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                sliceEvents.warning(service, "FailedToUpdateEndpointSlices", "Error updating Endpoint Slices for Service %s/%s: %s",
+                        ns, request.name(), KubeErrors.message(e));
+            }
+            throw e;
+        }
+        return Result.done();
+    }
+
+    private void syncSlices(Service service, List<Pod> nsPods) {
+        String ns = service.getMetadata().getNamespace();
         EndpointSlicesModel.Plan plan = EndpointSlicesModel.desired(service, nsPods, slices.list(ns));
         for (EndpointSlice slice : plan.delete()) {
             ignoreNotFound(() -> client.discovery().v1().endpointSlices().inNamespace(ns)
@@ -129,7 +166,6 @@ public final class EndpointsReconciler implements Reconciler {
         for (EndpointSlice slice : plan.create()) {
             client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice).create();
         }
-        return Result.done();
     }
 
     private static boolean isManaged(Endpoints e) {

@@ -7,9 +7,13 @@ import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
 import io.capstan.controller.Store;
-import io.capstan.controllers.common.Copies;
+import io.capstan.controllers.common.Adoption;
+import io.capstan.controllers.common.ClaimCandidates;
+import io.capstan.controllers.common.ControllerRefs;
+import io.capstan.controllers.common.PodControl;
+import io.capstan.controllers.common.PodExpectations;
+import io.capstan.workloads.common.Copies;
 import io.capstan.controllers.common.Statuses;
-import io.capstan.controllers.replicaset.PodExpectations;
 import io.capstan.workloads.job.JobModel;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -24,13 +28,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import static io.capstan.controllers.common.KubeErrors.message;
 
@@ -50,6 +50,7 @@ public final class JobReconciler implements Reconciler {
     private final Store<Job> jobs;
     private final Store<Pod> pods;
     private final PodExpectations expectations = new PodExpectations(JobModel.KIND);
+    private final PodControl podControl;
     private final EventRecorder events;
 
     /** Registers the expectation observer on {@code podInformer}, so build this before the informers start. */
@@ -58,7 +59,13 @@ public final class JobReconciler implements Reconciler {
         this.jobs = jobInformer.store();
         this.pods = podInformer.store();
         this.events = events;
+        this.podControl = new PodControl(client, expectations, events);
         podInformer.addEventHandler(expectations);
+    }
+
+    /** Jobs an orphan pod could be adopted by (getPodJobs). */
+    public Collection<Request> jobsMatchingOrphan(Pod pod) {
+        return ControllerRefs.ownersMatchingOrphan(pod, jobs.list(pod.getMetadata().getNamespace()), j -> j.getSpec().getSelector());
     }
 
     @Override
@@ -76,26 +83,28 @@ public final class JobReconciler implements Reconciler {
         }
         boolean satisfied = expectations.satisfied(key);
         Instant now = Instant.now();
-        JobModel.Plan plan = JobModel.plan(job, pods.list(request.namespace()), now);
+        List<Pod> candidatePods = ClaimCandidates.of(pods, job);
+        if (!JobModel.isFinished(job)) {
+            // a finished Job is left alone, as upstream returns before getPodsForJob
+            candidatePods = Adoption.by(client, job, JobModel.API_VERSION, JobModel.KIND, List.of(JobModel.TRACKING_FINALIZER))
+                    .apply(JobModel.claim(job, candidatePods), candidatePods, Adoption.patcher(client, Pod.class));
+        }
+        JobModel.Plan plan = JobModel.plan(job, candidatePods, now);
         JobStatus status = plan.status();
 
         String failure = null;
         boolean canManage = satisfied && job.getMetadata().getDeletionTimestamp() == null && !JobModel.isFinished(job);
         if (canManage) {
-            try {
-                if (!plan.delete().isEmpty()) {
-                    delete(job, key, plan.delete());
+            PodControl.Outcome deleted = podControl.delete(job, key, plan.delete());
+            if (deleted.failed()) {
+                failure = message(deleted.firstError());
+            } else {
+                PodControl.Outcome created = podControl.create(job, key, plan.create());
+                if (created.failed()) {
+                    status = Copies.deepCopy(status);
+                    status.setActive(Math.max(0, (status.getActive() == null ? 0 : status.getActive()) - created.notDone()));
+                    failure = "failed to create " + created.notDone() + " pod(s)";
                 }
-                if (!plan.create().isEmpty()) {
-                    int notCreated = create(job, key, plan.create());
-                    if (notCreated > 0) {
-                        status = Copies.deepCopy(status);
-                        status.setActive(Math.max(0, (status.getActive() == null ? 0 : status.getActive()) - notCreated));
-                        failure = "failed to create " + notCreated + " pod(s)";
-                    }
-                }
-            } catch (KubernetesClientException e) {
-                failure = message(e);
             }
         }
 
@@ -191,64 +200,4 @@ public final class JobReconciler implements Reconciler {
             }
         }
     }
-
-    /** slowStartBatch; returns how many pods were not created (the first failed batch ends the creates). */
-    private int create(Job job, String key, List<Pod> wanted) throws InterruptedException {
-        expectations.expectCreations(key, wanted.size());
-        int next = 0;
-        int batch = 1;
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            while (next < wanted.size()) {
-                List<Future<Pod>> results = new ArrayList<>();
-                int end = Math.min(wanted.size(), next + batch);
-                for (Pod pod : wanted.subList(next, end)) {
-                    results.add(pool.submit(() -> client.pods().inNamespace(job.getMetadata().getNamespace()).resource(pod).create()));
-                }
-                next = end;
-                int failed = 0;
-                for (Future<Pod> result : results) {
-                    try {
-                        events.normal(job, "SuccessfulCreate", "Created pod: %s", result.get().getMetadata().getName());
-                    } catch (ExecutionException e) {
-                        failed++;
-                        expectations.creationObserved(key);
-                        String why = e.getCause() instanceof KubernetesClientException k ? message(k) : String.valueOf(e.getCause());
-                        events.warning(job, "FailedCreate", "Error creating: %s", why);
-                    }
-                }
-                if (failed > 0) {
-                    int skipped = wanted.size() - next;
-                    for (int i = 0; i < skipped; i++) {
-                        expectations.creationObserved(key);
-                    }
-                    return failed + skipped;
-                }
-                batch *= 2;
-            }
-        }
-        return 0;
-    }
-
-    private void delete(Job job, String key, List<Pod> victims) {
-        expectations.expectDeletions(key, victims.stream().map(p -> p.getMetadata().getUid()).toList());
-        KubernetesClientException firstError = null;
-        for (Pod pod : victims) {
-            try {
-                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-                events.normal(job, "SuccessfulDelete", "Deleted pod: %s", pod.getMetadata().getName());
-            } catch (KubernetesClientException e) {
-                expectations.deletionObserved(key, pod.getMetadata().getUid());
-                if (e.getCode() != 404) {
-                    events.warning(job, "FailedDelete", "Error deleting: %s", message(e));
-                    if (firstError == null) {
-                        firstError = e;
-                    }
-                }
-            }
-        }
-        if (firstError != null) {
-            throw firstError;
-        }
-    }
-
 }

@@ -1,5 +1,6 @@
 package io.capstan.controllers.nodelifecycle;
 
+import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
@@ -7,8 +8,9 @@ import io.capstan.controller.Store;
 import io.capstan.controllers.common.Statuses;
 import io.capstan.workloads.nodelifecycle.NodeLifecycleModel;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeStatus;
-import io.capstan.controllers.common.Copies;
+import io.capstan.workloads.common.Copies;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,7 +29,9 @@ import java.util.Map;
  * reads the node's Lease from {@value NodeLifecycleModel#LEASE_NAMESPACE} and its pods from the
  * caches, runs {@link NodeLifecycleModel}, writes conditions through the node status subresource
  * and taints as a patch on the node, marks pods not ready, evicts (deletes) pods past their
- * toleration and looks again when the model asks.
+ * toleration and looks again when the model asks. Each write is followed by the Event upstream
+ * records for it: NodeNotReady on the node and on each pod marked not ready, TaintManagerEviction
+ * on each evicted pod.
  */
 public final class NodeLifecycleReconciler implements Reconciler {
     private static final Logger LOG = Logger.getLogger(NodeLifecycleReconciler.class);
@@ -37,14 +41,22 @@ public final class NodeLifecycleReconciler implements Reconciler {
     private final Store<Lease> leases;
     private final Store<Pod> pods;
     private final NodeLifecycleModel.Settings settings;
+    private final EventRecorder nodeEvents;
+    private final EventRecorder evictionEvents;
 
+    /**
+     * @param nodeEvents     the node lifecycle controller's events (NodeNotReady on nodes and their pods)
+     * @param evictionEvents the taint eviction controller's events (TaintManagerEviction)
+     */
     public NodeLifecycleReconciler(KubernetesClient client, Store<Node> nodes, Store<Lease> leases, Store<Pod> pods,
-                                   NodeLifecycleModel.Settings settings) {
+                                   NodeLifecycleModel.Settings settings, EventRecorder nodeEvents, EventRecorder evictionEvents) {
         this.client = client;
         this.nodes = nodes;
         this.leases = leases;
         this.pods = pods;
         this.settings = settings;
+        this.nodeEvents = nodeEvents;
+        this.evictionEvents = evictionEvents;
     }
 
     /** A node's Lease shares its name. */
@@ -57,6 +69,14 @@ public final class NodeLifecycleReconciler implements Reconciler {
     public Collection<Request> nodeOfPod(Pod pod) {
         String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
         return node == null || node.isEmpty() ? List.of() : List.of(new Request(null, node));
+    }
+
+    private static String readyStatus(Node node) {
+        if (node.getStatus() == null || node.getStatus().getConditions() == null) {
+            return null;
+        }
+        return node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
+                .map(NodeCondition::getStatus).findFirst().orElse(null);
     }
 
     @Override
@@ -80,6 +100,10 @@ public final class NodeLifecycleReconciler implements Reconciler {
             copy.getStatus().setConditions(plan.conditions());
             if (!Statuses.same(copy.getStatus(), node.getStatus())) {
                 client.nodes().resource(copy).updateStatus();
+                if ("True".equals(readyStatus(node)) && !"True".equals(readyStatus(copy))) {
+                    // RecordNodeStatusChange: once, when the node leaves Ready
+                    nodeEvents.normal(node, "NodeNotReady", "Node %s status is now: NodeNotReady", request.name());
+                }
             }
         }
         if (plan.taints() != null) {
@@ -91,6 +115,7 @@ public final class NodeLifecycleReconciler implements Reconciler {
         for (Pod pod : plan.markNotReady()) {
             try {
                 client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
+                nodeEvents.warning(pod, "NodeNotReady", "Node is not ready");
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404 && e.getCode() != 409) {
                     throw e;
@@ -101,6 +126,8 @@ public final class NodeLifecycleReconciler implements Reconciler {
             LOG.infof("evicting pod %s/%s from node %s", pod.getMetadata().getNamespace(), pod.getMetadata().getName(), request.name());
             try {
                 client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+                evictionEvents.normal(pod, "TaintManagerEviction", "Marking for deletion Pod %s/%s",
+                        pod.getMetadata().getNamespace(), pod.getMetadata().getName());
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404) {
                     throw e;

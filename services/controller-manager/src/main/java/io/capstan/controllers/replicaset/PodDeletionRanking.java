@@ -1,7 +1,7 @@
 package io.capstan.controllers.replicaset;
 
-import io.capstan.controllers.common.PodConditions;
-import io.capstan.controllers.common.Times;
+import io.capstan.workloads.common.Pods;
+import io.capstan.workloads.common.Times;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Container;
@@ -48,7 +48,7 @@ public final class PodDeletionRanking implements Comparator<Pod> {
     public static PodDeletionRanking relativeTo(List<Pod> relatedPods, Instant now) {
         Map<String, Integer> perNode = new HashMap<>();
         for (Pod p : relatedPods) {
-            if (PodConditions.isActive(p)) {
+            if (Pods.isActive(p)) {
                 perNode.merge(nodeName(p), 1, Integer::sum);
             }
         }
@@ -75,8 +75,8 @@ public final class PodDeletionRanking implements Comparator<Pod> {
         if (phase != 0) {
             return phase;
         }
-        boolean ra = PodConditions.isReady(a);
-        boolean rb = PodConditions.isReady(b);
+        boolean ra = Pods.isReady(a);
+        boolean rb = Pods.isReady(b);
         if (ra != rb) {
             return ra ? 1 : -1;
         }
@@ -89,7 +89,7 @@ public final class PodDeletionRanking implements Comparator<Pod> {
             return rank;
         }
         if (ra) {
-            Integer byReady = newerFirst(PodConditions.readyTime(a), PodConditions.readyTime(b), a, b);
+            Integer byReady = newerFirst(Pods.readyTime(a), Pods.readyTime(b), a, b);
             if (byReady != null) {
                 return byReady;
             }

@@ -1,10 +1,9 @@
 package io.capstan.controllers.replicaset;
 
-import io.capstan.controllers.common.ControllerRefs;
-import io.capstan.controllers.common.Copies;
-import io.capstan.controllers.common.PodConditions;
-import io.capstan.controllers.common.Selectors;
-import io.capstan.controllers.common.Times;
+import io.capstan.workloads.common.Owners;
+import io.capstan.workloads.common.Copies;
+import io.capstan.workloads.common.Pods;
+import io.capstan.workloads.common.Times;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -31,8 +30,6 @@ public final class ReplicaSetModel {
     public static final String KIND = "ReplicaSet";
     /** replicaset.BurstReplicas: the most pods created or deleted in one sync. */
     public static final int BURST_REPLICAS = 500;
-    /** controller.SlowStartInitialBatchSize. */
-    public static final int SLOW_START_INITIAL_BATCH_SIZE = 1;
     public static final String REPLICA_FAILURE = "ReplicaFailure";
 
     private ReplicaSetModel() {
@@ -44,14 +41,12 @@ public final class ReplicaSetModel {
      * @param claim        pods owned, to adopt and to release
      * @param active       the active claimed pods the counts are based on
      * @param createCount  pods to create, at most {@link #BURST_REPLICAS}
-     * @param createBatches {@code createCount} split in slow-start batches; stop at the first
-     *                     failed batch and skip the rest
      * @param delete       pods to delete, in Kubernetes' deletion ranking order
      * @param status       the status to write when the creates and deletes succeed
      * @param resyncAfter  when to look again so pods that become available after
      *                     minReadySeconds are counted
      */
-    public record Plan(ControllerRefs.Claim<Pod> claim, List<Pod> active, int createCount, List<Integer> createBatches,
+    public record Plan(Owners.Claim<Pod> claim, List<Pod> active, int createCount,
                        List<Pod> delete, ReplicaSetStatus status, Optional<Duration> resyncAfter) {
     }
 
@@ -69,9 +64,9 @@ public final class ReplicaSetModel {
      * Claims among all pods of the namespace: only active pods (not terminal, not being deleted)
      * are claimed, as syncReplicaSet filters them before claiming.
      */
-    public static ControllerRefs.Claim<Pod> claim(ReplicaSet rs, List<Pod> namespacePods) {
-        List<Pod> active = namespacePods.stream().filter(PodConditions::isActive).toList();
-        return ControllerRefs.claim(rs, p -> Selectors.matches(rs.getSpec().getSelector(), p.getMetadata().getLabels()), active);
+    public static Owners.Claim<Pod> claim(ReplicaSet rs, List<Pod> namespacePods) {
+        List<Pod> active = namespacePods.stream().filter(Pods::isActive).toList();
+        return Owners.claimBySelector(rs, rs.getSpec().getSelector(), p -> true, active);
     }
 
     /** {@link #plan(ReplicaSet, List, List, Instant)} with the ReplicaSet's own pods as related pods. */
@@ -86,7 +81,7 @@ public final class ReplicaSetModel {
      *                    (for the co-location rank); null means this ReplicaSet's own pods
      */
     public static Plan plan(ReplicaSet rs, List<Pod> namespacePods, List<Pod> relatedPods, Instant now) {
-        ControllerRefs.Claim<Pod> claim = claim(rs, namespacePods);
+        Owners.Claim<Pod> claim = claim(rs, namespacePods);
         List<Pod> pods = claim.claimed();
         int create = 0;
         List<Pod> delete = List.of();
@@ -106,23 +101,7 @@ public final class ReplicaSetModel {
                 && nz(status.getAvailableReplicas()) != replicas(rs)) {
             resync = Optional.of(Duration.ofSeconds(minReady));
         }
-        return new Plan(claim, pods, create, slowStartBatches(create), delete, status, resync);
-    }
-
-    /**
-     * slowStartBatch: batches of 1, 2, 4, ... so that a failing create (quota, admission) costs
-     * one call, not hundreds.
-     */
-    public static List<Integer> slowStartBatches(int count) {
-        List<Integer> batches = new ArrayList<>();
-        int remaining = count;
-        int size = Math.min(remaining, SLOW_START_INITIAL_BATCH_SIZE);
-        while (size > 0) {
-            batches.add(size);
-            remaining -= size;
-            size = Math.min(2 * size, remaining);
-        }
-        return batches;
+        return new Plan(claim, pods, create, delete, status, resync);
     }
 
     /**
@@ -140,7 +119,7 @@ public final class ReplicaSetModel {
         if (tm.getFinalizers() != null && !tm.getFinalizers().isEmpty()) {
             meta.setFinalizers(new ArrayList<>(tm.getFinalizers()));
         }
-        meta.setOwnerReferences(new ArrayList<>(List.of(ControllerRefs.newControllerRef(rs, API_VERSION, KIND))));
+        meta.setOwnerReferences(new ArrayList<>(List.of(Owners.controllerRef(rs, API_VERSION, KIND))));
         Pod pod = new Pod();
         pod.setApiVersion("v1");
         pod.setKind("Pod");
@@ -168,9 +147,9 @@ public final class ReplicaSetModel {
             if (labels.entrySet().containsAll(templateLabels.entrySet())) {
                 fullyLabeled++;
             }
-            if (PodConditions.isReady(p)) {
+            if (Pods.isReady(p)) {
                 ready++;
-                if (PodConditions.isAvailable(p, minReadySeconds(rs), now)) {
+                if (Pods.isAvailable(p, minReadySeconds(rs), now)) {
                     available++;
                 }
             }

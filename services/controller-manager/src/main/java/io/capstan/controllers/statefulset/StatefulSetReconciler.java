@@ -6,8 +6,11 @@ import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
 import io.capstan.controller.Store;
-import io.capstan.controllers.common.Copies;
-import io.capstan.controllers.common.Revisions;
+import io.capstan.controllers.common.Adoption;
+import io.capstan.controllers.common.ClaimCandidates;
+import io.capstan.controllers.common.ControllerRefs;
+import io.capstan.workloads.common.Copies;
+import io.capstan.controllers.common.RevisionHistory;
 import io.capstan.controllers.common.Statuses;
 import io.capstan.workloads.common.ControllerRevisions;
 import io.capstan.workloads.statefulset.StatefulSetModel;
@@ -21,6 +24,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 
 import static io.capstan.controllers.common.KubeErrors.message;
 
@@ -41,6 +46,7 @@ public final class StatefulSetReconciler implements Reconciler {
     private final Store<PersistentVolumeClaim> claims;
     private final Store<ControllerRevision> revisions;
     private final EventRecorder events;
+    private final RevisionHistory history;
 
     public StatefulSetReconciler(KubernetesClient client, Informer<StatefulSet> setInformer, Informer<Pod> podInformer,
                                  Informer<PersistentVolumeClaim> claimInformer, Informer<ControllerRevision> revisionInformer,
@@ -51,6 +57,12 @@ public final class StatefulSetReconciler implements Reconciler {
         this.claims = claimInformer.store();
         this.revisions = revisionInformer.store();
         this.events = events;
+        this.history = new RevisionHistory(client);
+    }
+
+    /** StatefulSets an orphan pod could be adopted by (getStatefulSetsForPod). */
+    public Collection<Request> statefulSetsMatchingOrphan(Pod pod) {
+        return ControllerRefs.ownersMatchingOrphan(pod, sets.list(pod.getMetadata().getNamespace()), s -> s.getSpec().getSelector());
     }
 
     @Override
@@ -66,31 +78,24 @@ public final class StatefulSetReconciler implements Reconciler {
         String ns = request.namespace();
         String name = request.name();
         Instant now = Instant.now();
-        StatefulSetModel.Plan plan = StatefulSetModel.plan(sts, pods.list(ns), claims.list(ns), Revisions.normalized(revisions.list(ns)), now);
+        Adoption adoption = Adoption.by(client, sts, StatefulSetModel.API_VERSION, StatefulSetModel.KIND, List.of());
+        List<ControllerRevision> candidateRevisions = ClaimCandidates.of(revisions, sts);
+        candidateRevisions = adoption.apply(StatefulSetModel.claimRevisions(sts, candidateRevisions), candidateRevisions,
+                Adoption.patcher(client, ControllerRevision.class));
+        List<Pod> candidatePods = ClaimCandidates.of(pods, sts);
+        candidatePods = adoption.apply(StatefulSetModel.claim(sts, candidatePods), candidatePods, Adoption.patcher(client, Pod.class));
+        StatefulSetModel.Plan plan = StatefulSetModel.plan(sts, candidatePods, claims.list(ns), candidateRevisions, now);
         StatefulSetStatus status = plan.status();
 
         ControllerRevisions.Resolution rev = plan.revisions();
-        if (rev.create()) {
-            try {
-                client.apps().controllerRevisions().inNamespace(ns).resource(rev.update()).create();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-                ControllerRevision existing = client.apps().controllerRevisions().inNamespace(ns).withName(rev.update().getMetadata().getName()).get();
-                if (existing != null && !ControllerRevisions.sameData(Revisions.normalized(existing), ControllerRevisions.templatePatch(sts.getSpec().getTemplate()))) {
-                    // A hash collision: the next sync names the revision with a raised collisionCount.
-                    StatefulSet copy = Copies.deepCopy(sts);
-                    StatefulSetStatus s = copy.getStatus() == null ? new StatefulSetStatus() : copy.getStatus();
-                    s.setCollisionCount((s.getCollisionCount() == null ? 0 : s.getCollisionCount()) + 1);
-                    copy.setStatus(s);
-                    client.apps().statefulSets().inNamespace(ns).resource(copy).updateStatus();
-                    return Result.requeue();
-                }
-            }
-        }
-        if (rev.renumber() != null) {
-            client.apps().controllerRevisions().inNamespace(ns).resource(rev.renumber()).update();
+        if (!history.createAndRenumber(ns, rev, sts.getSpec().getTemplate())) {
+            // A hash collision: the next sync names the revision with a raised collisionCount.
+            StatefulSet copy = Copies.deepCopy(sts);
+            StatefulSetStatus s = copy.getStatus() == null ? new StatefulSetStatus() : copy.getStatus();
+            s.setCollisionCount((s.getCollisionCount() == null ? 0 : s.getCollisionCount()) + 1);
+            copy.setStatus(s);
+            client.apps().statefulSets().inNamespace(ns).resource(copy).updateStatus();
+            return Result.requeue();
         }
 
         String failure = null;
@@ -139,15 +144,7 @@ public final class StatefulSetReconciler implements Reconciler {
                 }
             }
         }
-        for (ControllerRevision old : rev.delete()) {
-            try {
-                client.apps().controllerRevisions().inNamespace(ns).withName(old.getMetadata().getName()).delete();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
-                    throw e;
-                }
-            }
-        }
+        history.truncate(ns, rev);
         if (!Statuses.same(status, sts.getStatus())) {
             StatefulSet copy = Copies.deepCopy(sts);
             copy.setStatus(status);

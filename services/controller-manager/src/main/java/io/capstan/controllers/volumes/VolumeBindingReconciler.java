@@ -1,13 +1,14 @@
 package io.capstan.controllers.volumes;
 
+import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
 import io.capstan.controller.Store;
-import io.capstan.controllers.common.Copies;
 import io.capstan.controllers.common.Statuses;
 import io.capstan.workloads.volumes.VolumeBindingModel;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
@@ -44,14 +45,16 @@ public final class VolumeBindingReconciler implements Reconciler {
     private final Store<PersistentVolume> volumes;
     private final Store<StorageClass> classes;
     private final Path dataDir;
+    private final EventRecorder events;
 
     public VolumeBindingReconciler(KubernetesClient client, Store<PersistentVolumeClaim> claims, Store<PersistentVolume> volumes,
-                                   Store<StorageClass> classes, Path dataDir) {
+                                   Store<StorageClass> classes, Path dataDir, EventRecorder events) {
         this.client = client;
         this.claims = claims;
         this.volumes = volumes;
         this.classes = classes;
         this.dataDir = dataDir.toAbsolutePath().normalize();
+        this.events = events;
     }
 
     public Collection<Request> all(Object ignored) {
@@ -89,14 +92,6 @@ public final class VolumeBindingReconciler implements Reconciler {
         Map<String, PersistentVolumeClaim> updatedClaims = new HashMap<>();
         for (PersistentVolumeClaim c : plan.updateClaims()) {
             PersistentVolumeClaim stored = claims.get(c.getMetadata().getNamespace(), c.getMetadata().getName()).orElse(null);
-            if (stored != null && stored.getSpec().getStorageClassName() == null && c.getSpec().getStorageClassName() != null) {
-                // The model assigns the default class retroactively, as upstream does, but Capstan's
-                // api-server (StorageValidation.claimUpdate) still rejects nil -> class on update. Leave
-                // the class unset: the model resolves it to the default again on every pass, so the
-                // claim still provisions and binds.
-                c = Copies.deepCopy(c);
-                c.getSpec().setStorageClassName(null);
-            }
             if (stored != null && Statuses.same(c, stored)) {
                 continue;
             }
@@ -126,6 +121,11 @@ public final class VolumeBindingReconciler implements Reconciler {
         for (PersistentVolume pv : plan.provision()) {
             try {
                 client.persistentVolumes().resource(pv).create();
+                ObjectReference ref = pv.getSpec().getClaimRef();
+                if (ref != null) {
+                    claims.get(ref.getNamespace(), ref.getName()).ifPresent(claim -> events.normal(claim, "ProvisioningSucceeded",
+                            "Successfully provisioned volume %s using %s", pv.getMetadata().getName(), VolumeBindingModel.PROVISIONER));
+                }
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;

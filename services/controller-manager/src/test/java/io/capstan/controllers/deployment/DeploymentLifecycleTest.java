@@ -7,7 +7,7 @@ import static io.capstan.controllers.testing.Fixtures.pod;
 import static io.capstan.controllers.testing.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.capstan.controllers.common.Copies;
+import io.capstan.workloads.common.Copies;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;

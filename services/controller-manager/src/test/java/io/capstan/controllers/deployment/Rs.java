@@ -4,7 +4,7 @@ import static io.capstan.controllers.testing.Fixtures.T0;
 import static io.capstan.controllers.testing.Fixtures.ownerRef;
 import static io.capstan.controllers.testing.Fixtures.template;
 
-import io.capstan.controllers.common.Copies;
+import io.capstan.workloads.common.Copies;
 
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;

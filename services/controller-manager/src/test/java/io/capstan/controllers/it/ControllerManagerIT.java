@@ -339,6 +339,160 @@ class ControllerManagerIT {
     }
 
     @Test
+    void jobAdoptsAMatchingOrphanPodWithItsTrackingFinalizerAndCountsIt() {
+        String ns = "job-adopt";
+        kubectl.run("create", "namespace", ns).ok();
+        node.outcome(ns, FakeNode.Outcome.HOLD);
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: batch-orphan
+                  labels: {app: adopt-batch}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: work
+                    image: alpine:latest
+                """, "-n", ns, "apply", "-f", "-").ok();
+        kubectl.runWithInput("""
+                apiVersion: batch/v1
+                kind: Job
+                metadata:
+                  name: adopter
+                spec:
+                  manualSelector: true
+                  selector:
+                    matchLabels: {app: adopt-batch}
+                  completions: 1
+                  parallelism: 1
+                  template:
+                    metadata:
+                      labels: {app: adopt-batch}
+                    spec:
+                      restartPolicy: Never
+                      containers:
+                      - name: work
+                        image: alpine:latest
+                """, "-n", ns, "apply", "-f", "-").ok();
+        String uid = jsonpath(ns, "job/adopter", "{.metadata.uid}");
+        eventually(() -> jsonpath(ns, "pod/batch-orphan", "{.metadata.ownerReferences[?(@.controller==true)].uid}").equals(uid));
+        assertThat(jsonpath(ns, "pod/batch-orphan", "{.metadata.ownerReferences[0].kind}")).isEqualTo("Job");
+        assertThat(jsonpath(ns, "pod/batch-orphan", "{.metadata.finalizers}")).contains("batch.kubernetes.io/job-tracking");
+
+        node.outcome(ns, FakeNode.Outcome.SUCCEED);
+        kubectl.run("-n", ns, "wait", "--for=condition=complete", "job/adopter", "--timeout=60s").ok();
+        // counted: the tracking finalizer comes off once the status holds the pod
+        eventually(() -> jsonpath(ns, "pod/batch-orphan", "{.metadata.finalizers[*]}").isEmpty());
+    }
+
+    @Test
+    void daemonSetAdoptsAnOrphanOnItsNodeAndReleasesItOnceItsLabelsNoLongerMatch() {
+        String ns = "ds-adopt";
+        kubectl.run("create", "namespace", ns).ok();
+        // tainted, so the other DaemonSets of this suite (which do not tolerate it) stay off it
+        addNode("adoption-node", "{\"key\":\"capstan.io/adoption-test\",\"value\":\"true\",\"effect\":\"NoSchedule\"}");
+        try {
+            kubectl.runWithInput("""
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: ds-orphan
+                      labels: {app: adopted-logger}
+                    spec:
+                      nodeName: adoption-node
+                      containers:
+                      - name: logger
+                        image: busybox
+                    """, "-n", ns, "apply", "-f", "-").ok();
+            kubectl.runWithInput("""
+                    apiVersion: apps/v1
+                    kind: DaemonSet
+                    metadata:
+                      name: adopted-logger
+                    spec:
+                      selector:
+                        matchLabels: {app: adopted-logger}
+                      updateStrategy: {type: OnDelete}
+                      template:
+                        metadata:
+                          labels: {app: adopted-logger}
+                        spec:
+                          nodeSelector: {kubernetes.io/hostname: adoption-node}
+                          tolerations:
+                          - {key: capstan.io/adoption-test, operator: Exists, effect: NoSchedule}
+                          containers:
+                          - name: logger
+                            image: busybox
+                    """, "-n", ns, "apply", "-f", "-").ok();
+            String uid = jsonpath(ns, "daemonset/adopted-logger", "{.metadata.uid}");
+            eventually(() -> jsonpath(ns, "pod/ds-orphan", "{.metadata.ownerReferences[?(@.controller==true)].uid}").equals(uid));
+            eventually(() -> podNames(ns).equals(List.of("ds-orphan"))
+                    && "1 1".equals(jsonpath(ns, "daemonset/adopted-logger", "{.status.desiredNumberScheduled} {.status.numberReady}")));
+
+            kubectl.run("-n", ns, "label", "pod", "ds-orphan", "app=released", "--overwrite").ok();
+            eventually(() -> jsonpath(ns, "pod/ds-orphan", "{.metadata.ownerReferences[*].uid}").isEmpty());
+            // the node lost its daemon pod: a new one replaces the released one
+            eventually(() -> kubectl.run("-n", ns, "get", "pods", "-l", "app=adopted-logger", "-o",
+                    "jsonpath={.items[*].metadata.ownerReferences[0].uid}").ok().stdout().trim().equals(uid));
+            assertThat(podNames(ns)).hasSize(2).contains("ds-orphan");
+
+            node.outcome(ns, FakeNode.Outcome.FAIL);
+            eventually(() -> eventReasons(ns, "adopted-logger").contains("FailedDaemonPod"));
+            assertThat(eventMessages(ns, "adopted-logger")).anyMatch(m -> m.matches("Found failed daemon pod ds-adopt/\\S+ on node adoption-node, will try to kill it"));
+        } finally {
+            node.outcome(ns, null);
+            kubectl.run("delete", "node", "adoption-node");
+        }
+    }
+
+    @Test
+    void statefulSetAdoptsOnlyOrphansNamedAsItsMembers() {
+        String ns = "sts-adopt";
+        kubectl.run("create", "namespace", ns).ok();
+        for (String name : List.of("web-0", "web-extra")) {
+            kubectl.runWithInput("""
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: %s
+                      labels: {app: adopted-web}
+                    spec:
+                      containers:
+                      - name: nginx
+                        image: nginx:stable-alpine
+                    """.formatted(name), "-n", ns, "apply", "-f", "-").ok();
+        }
+        String orphanUid = jsonpath(ns, "pod/web-0", "{.metadata.uid}");
+        kubectl.runWithInput("""
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata:
+                  name: web
+                spec:
+                  replicas: 2
+                  serviceName: web
+                  selector:
+                    matchLabels: {app: adopted-web}
+                  updateStrategy: {type: OnDelete}
+                  template:
+                    metadata:
+                      labels: {app: adopted-web}
+                    spec:
+                      containers:
+                      - name: nginx
+                        image: nginx:stable-alpine
+                """, "-n", ns, "apply", "-f", "-").ok();
+        String uid = jsonpath(ns, "statefulset/web", "{.metadata.uid}");
+        eventually(() -> jsonpath(ns, "pod/web-0", "{.metadata.ownerReferences[?(@.controller==true)].uid}").equals(uid));
+        eventually(() -> podNames(ns).equals(List.of("web-0", "web-1", "web-extra")));
+        eventually(() -> "2".equals(jsonpath(ns, "statefulset/web", "{.status.readyReplicas}")));
+        assertThat(jsonpath(ns, "pod/web-0", "{.metadata.uid}")).isEqualTo(orphanUid);
+        assertThat(jsonpath(ns, "pod/web-1", "{.metadata.ownerReferences[0].uid}")).isEqualTo(uid);
+        assertThat(jsonpath(ns, "pod/web-extra", "{.metadata.ownerReferences[*].uid}")).isEmpty();
+    }
+
+    @Test
     void endpointsAndEndpointSlicesFollowTheServicesReadyPods() throws Exception {
         String ns = "endpoints-test";
         kubectl.run("create", "namespace", ns).ok();
@@ -392,29 +546,22 @@ class ControllerManagerIT {
                       storage: 1Gi
                 """, "-n", ns, "apply", "-f", "-").ok();
         eventually(() -> jsonpath(ns, "pvc/data", "{.status.phase}").equals("Bound"));
+        // RetroactiveDefaultStorageClass: the claim created without a class is given the default one
+        assertThat(jsonpath(ns, "pvc/data", "{.spec.storageClassName}")).isEqualTo("standard");
         String uid = jsonpath(ns, "pvc/data", "{.metadata.uid}");
         String volume = jsonpath(ns, "pvc/data", "{.spec.volumeName}");
         assertThat(volume).isEqualTo("pvc-" + uid);
         assertThat(kubectl.run("get", "pv", volume, "-o", "jsonpath={.spec.storageClassName}").ok().stdout()).isEqualTo("standard");
         eventually(() -> kubectl.run("get", "pv", volume, "-o", "jsonpath={.status.phase}").ok().stdout().trim().equals("Bound"));
         assertThat(Files.isDirectory(VolumeBindingModel.directory(Cluster.dataDir, uid))).isTrue();
+        eventually(() -> eventMessages(ns, "data").contains("Successfully provisioned volume " + volume + " using capstan.io/local"));
+        assertThat(eventReasons(ns, "data")).contains("ProvisioningSucceeded");
     }
 
     @Test
     void aSilentNodeBecomesUnreachableAndLosesItsPods() {
         String ns = "node-lifecycle";
         kubectl.run("create", "namespace", ns).ok();
-        String stale = micro(Instant.now().minusSeconds(60));
-        lease("silent-node", stale);
-        kubectl.runWithInput("""
-                apiVersion: v1
-                kind: Node
-                metadata:
-                  name: silent-node
-                """, "apply", "-f", "-").ok();
-        kubectl.run("patch", "node", "silent-node", "--subresource=status", "--type=merge", "-p",
-                "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\","
-                        + "\"lastHeartbeatTime\":\"" + Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS) + "\"}]}}").ok();
         kubectl.runWithInput("""
                 apiVersion: v1
                 kind: Pod
@@ -426,6 +573,20 @@ class ControllerManagerIT {
                   - name: app
                     image: capstan/echo:1.0
                 """, "-n", ns, "apply", "-f", "-").ok();
+        // Ready on its node, as its kubelet last said (the fake node leaves Running pods alone)
+        kubectl.run("-n", ns, "patch", "pod", "stranded", "--subresource=status", "--type=merge", "-p",
+                "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}").ok();
+        String stale = micro(Instant.now().minusSeconds(60));
+        lease("silent-node", stale);
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Node
+                metadata:
+                  name: silent-node
+                """, "apply", "-f", "-").ok();
+        kubectl.run("patch", "node", "silent-node", "--subresource=status", "--type=merge", "-p",
+                "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\","
+                        + "\"lastHeartbeatTime\":\"" + Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS) + "\"}]}}").ok();
         eventually(() -> kubectl.run("get", "node", "silent-node", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")
                 .ok().stdout().trim().equals("Unknown"));
         eventually(() -> kubectl.run("get", "node", "silent-node", "-o",
@@ -434,6 +595,22 @@ class ControllerManagerIT {
             Kubectl.Result pod = kubectl.run("-n", ns, "get", "pod", "stranded", "-o", "jsonpath={.metadata.deletionTimestamp}");
             return pod.exitCode() != 0 || !pod.stdout().isBlank();
         });
+        // the Events upstream's node lifecycle and taint eviction controllers record (node events live in "default")
+        eventually(() -> eventReasons("default", "silent-node").contains("NodeNotReady"));
+        assertThat(eventMessages("default", "silent-node")).contains("Node silent-node status is now: NodeNotReady");
+        eventually(() -> eventReasons(ns, "stranded").containsAll(List.of("NodeNotReady", "TaintManagerEviction")));
+        assertThat(eventMessages(ns, "stranded")).contains("Node is not ready", "Marking for deletion Pod node-lifecycle/stranded");
+    }
+
+    /** The reasons of the Events in {@code ns} about objects named {@code involved}. */
+    private static List<String> eventReasons(String ns, String involved) {
+        return lines(kubectl.run("-n", ns, "get", "events", "-o", "jsonpath={range .items[?(@.involvedObject.name==\"" + involved
+                + "\")]}{.reason}{\"\\n\"}{end}").ok().stdout());
+    }
+
+    private static List<String> eventMessages(String ns, String involved) {
+        return lines(kubectl.run("-n", ns, "get", "events", "-o", "jsonpath={range .items[?(@.involvedObject.name==\"" + involved
+                + "\")]}{.message}{\"\\n\"}{end}").ok().stdout());
     }
 
     private static String micro(Instant t) {
@@ -456,6 +633,11 @@ class ControllerManagerIT {
     }
 
     private static void addNode(String name) {
+        addNode(name, null);
+    }
+
+    /** A Ready node with a fresh lease, and {@code taint} (JSON) in its spec if not null. */
+    private static void addNode(String name, String taint) {
         // a lease renewed an hour ahead keeps the node lifecycle controller from judging it silent
         lease(name, micro(Instant.now().plus(1, ChronoUnit.HOURS)));
         kubectl.runWithInput("""
@@ -465,9 +647,13 @@ class ControllerManagerIT {
                   name: %s
                   labels:
                     kubernetes.io/hostname: %s
-                """.formatted(name, name), "apply", "-f", "-").ok();
+                spec:
+                  taints: [%s]
+                """.formatted(name, name, taint == null ? "" : taint), "apply", "-f", "-").ok();
+        // with a heartbeat too, so the node is not judged silent before the controller's cache holds the lease
         kubectl.run("patch", "node", name, "--subresource=status", "--type=merge", "-p",
-                "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\"}]}}").ok();
+                "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\","
+                        + "\"lastHeartbeatTime\":\"" + Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS) + "\"}]}}").ok();
         assertThat(kubectl.run("get", "node", name, "-o", "jsonpath={.status.conditions[0].status}").ok().stdout()).isEqualTo("True");
     }
 

@@ -1,5 +1,6 @@
 package io.capstan.controllers.replicaset;
 
+import io.capstan.workloads.common.Owners;
 import static io.capstan.controllers.testing.Fixtures.T0;
 import static io.capstan.controllers.testing.Fixtures.ownedPod;
 import static io.capstan.controllers.testing.Fixtures.ownerRef;
@@ -7,7 +8,6 @@ import static io.capstan.controllers.testing.Fixtures.pod;
 import static io.capstan.controllers.testing.Fixtures.replicaSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.capstan.controllers.common.ControllerRefs;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -22,7 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -30,14 +29,6 @@ import java.util.stream.Stream;
 
 class ReplicaSetModelTest {
     private static final Instant NOW = T0.plus(Duration.ofHours(1));
-
-    @ParameterizedTest(name = "creating {0} pods goes in batches {1}")
-    @CsvSource(delimiter = ';', value = {
-            "0;''", "1;1", "2;1,1", "3;1,2", "4;1,2,1", "7;1,2,4", "10;1,2,4,3", "500;1,2,4,8,16,32,64,128,245"})
-    void slowStartBatchesDoubleUntilTheCountIsReached(int count, String expected) {
-        List<Integer> batches = expected.isEmpty() ? List.of() : Arrays.stream(expected.split(",")).map(Integer::valueOf).toList();
-        assertThat(ReplicaSetModel.slowStartBatches(count)).isEqualTo(batches);
-    }
 
     static Stream<Arguments> claims() {
         ReplicaSet rs = replicaSet("web-1", 3, 0);
@@ -68,7 +59,7 @@ class ReplicaSetModelTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("claims")
     void claimSortsPodsIntoOwnedAdoptAndRelease(String behaviour, Pod pod, String expected) {
-        ControllerRefs.Claim<Pod> claim = ReplicaSetModel.claim(replicaSet("web-1", 3, 0), List.of(pod));
+        Owners.Claim<Pod> claim = ReplicaSetModel.claim(replicaSet("web-1", 3, 0), List.of(pod));
         String actual = claim.owned().contains(pod) ? "owned" : claim.adopt().contains(pod) ? "adopt"
                 : claim.release().contains(pod) ? "release" : "ignored";
         assertThat(actual).isEqualTo(expected);
@@ -80,7 +71,7 @@ class ReplicaSetModelTest {
         rs.getMetadata().setDeletionTimestamp(T0.toString());
         Pod ownedMismatch = ownedPod("relabelled", rs, T0);
         ownedMismatch.getMetadata().setLabels(Map.of("app", "debug"));
-        ControllerRefs.Claim<Pod> claim = ReplicaSetModel.claim(rs, List.of(pod("orphan", "Running", "n1", T0, 0, T0), ownedMismatch));
+        Owners.Claim<Pod> claim = ReplicaSetModel.claim(rs, List.of(pod("orphan", "Running", "n1", T0, 0, T0), ownedMismatch));
         assertThat(claim.adopt()).isEmpty();
         assertThat(claim.release()).isEmpty();
         assertThat(ReplicaSetModel.plan(rs, List.of(), NOW).createCount()).isZero();
@@ -92,7 +83,6 @@ class ReplicaSetModelTest {
         ReplicaSetModel.Plan plan = ReplicaSetModel.plan(rs,
                 List.of(ownedPod("a", rs, T0), pod("orphan", "Running", "n1", T0, 0, T0)), NOW);
         assertThat(plan.createCount()).isEqualTo(3);
-        assertThat(plan.createBatches()).containsExactly(1, 2);
         assertThat(plan.claim().adopt()).extracting(p -> p.getMetadata().getName()).containsExactly("orphan");
         assertThat(plan.delete()).isEmpty();
     }

@@ -1,0 +1,79 @@
+package io.capstan.bench.scheduler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * CPU time and memory of the stack's processes from /proc: utime + stime of
+ * {@code /proc/<pid>/stat} (clock ticks, 100 per second on Linux) and VmRSS/VmHWM of
+ * {@code /proc/<pid>/status}. Processes are found among this JVM's children by a word of their
+ * command line, so roles started by the testkit need not expose their pids.
+ */
+final class ProcessCpu {
+    private static final double TICKS_PER_SECOND = 100.0;
+    private final Map<String, Long> pids = new LinkedHashMap<>();
+
+    /**
+     * Finds the child whose executable is named {@code executable} (e.g. {@code etcd}), or, for a
+     * {@code java} child, whose arguments include {@code argument}, and names it {@code role}.
+     */
+    ProcessCpu track(String role, String executable, String argument) {
+        Optional<ProcessHandle> p = ProcessHandle.current().children().filter(h -> {
+            String command = h.info().command().orElse("");
+            if (!command.endsWith("/" + executable) && !command.equals(executable)) {
+                return false;
+            }
+            return argument == null || h.info().commandLine().map(c -> c.contains(argument)).orElse(false);
+        }).findFirst();
+        p.ifPresent(h -> pids.put(role, h.pid()));
+        return this;
+    }
+
+    ProcessCpu track(String role, long pid) {
+        pids.put(role, pid);
+        return this;
+    }
+
+    /** CPU seconds used so far, by role. */
+    Map<String, Double> cpuSeconds() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        pids.forEach((role, pid) -> out.put(role, cpu(pid)));
+        out.put("bench", cpu(ProcessHandle.current().pid()));
+        return out;
+    }
+
+    /** Resident memory in MB, by role (current and peak). */
+    Map<String, long[]> memoryMb() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        pids.forEach((role, pid) -> out.put(role, new long[]{statusKb(pid, "VmRSS") / 1024, statusKb(pid, "VmHWM") / 1024}));
+        return out;
+    }
+
+    private static double cpu(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of stat are utime and stime; f starts at field 3
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static long statusKb(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // process gone
+        }
+        return 0;
+    }
+}
