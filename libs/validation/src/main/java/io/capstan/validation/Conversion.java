@@ -129,52 +129,20 @@ public final class Conversion {
 
     /** A v2 MetricSpec in the v1 (v2beta1-shaped) form the metrics annotation holds. */
     private static ObjectNode metricSpecToV1(ObjectNode metric) {
-        ObjectNode out = KubeJson.object();
-        String type = str(metric, "type");
-        out.put("type", type);
-        switch (type) {
-            case "Resource", "ContainerResource" -> {
-                String field = type.equals("Resource") ? "resource" : "containerResource";
-                ObjectNode source = obj(metric, field);
-                ObjectNode target = obj(source, "target");
-                ObjectNode r = out.putObject(field);
-                copy(source, "name", r, "name");
-                copy(source, "container", r, "container");
-                copy(target, "averageUtilization", r, "targetAverageUtilization");
-                copy(target, "averageValue", r, "targetAverageValue");
-            }
-            case "Pods" -> {
-                ObjectNode source = obj(metric, "pods");
-                ObjectNode p = out.putObject("pods");
-                copy(obj(source, "metric"), "name", p, "metricName");
-                copy(obj(source, "target"), "averageValue", p, "targetAverageValue");
-                copy(obj(source, "metric"), "selector", p, "selector");
-            }
-            case "Object" -> {
-                ObjectNode source = obj(metric, "object");
-                ObjectNode o = out.putObject("object");
-                copy(source, "describedObject", o, "target");
-                copy(obj(source, "metric"), "name", o, "metricName");
-                copy(obj(source, "target"), "value", o, "targetValue");
-                copy(obj(source, "metric"), "selector", o, "selector");
-                copy(obj(source, "target"), "averageValue", o, "averageValue");
-            }
-            case "External" -> {
-                ObjectNode source = obj(metric, "external");
-                ObjectNode e = out.putObject("external");
-                copy(obj(source, "metric"), "name", e, "metricName");
-                copy(obj(source, "metric"), "selector", e, "metricSelector");
-                copy(obj(source, "target"), "value", e, "targetValue");
-                copy(obj(source, "target"), "averageValue", e, "targetAverageValue");
-            }
-            default -> {
-                return metric.deepCopy();
-            }
-        }
-        return out;
+        return metricToV1(metric, "target");
     }
 
+    /** A v2 MetricStatus in the v1 (v2beta1-shaped) form the current-metrics annotation holds. */
     private static ObjectNode metricStatusToV1(ObjectNode metric) {
+        return metricToV1(metric, "current");
+    }
+
+    /**
+     * A spec's {@code target} or a status's {@code current} (the {@code value} object, named the
+     * same as the prefix its fields get in v1: {@code target.averageValue} becomes
+     * {@code targetAverageValue}), in the v1 shape.
+     */
+    private static ObjectNode metricToV1(ObjectNode metric, String value) {
         ObjectNode out = KubeJson.object();
         String type = str(metric, "type");
         out.put("type", type);
@@ -182,18 +150,18 @@ public final class Conversion {
             case "Resource", "ContainerResource" -> {
                 String field = type.equals("Resource") ? "resource" : "containerResource";
                 ObjectNode source = obj(metric, field);
-                ObjectNode current = obj(source, "current");
+                ObjectNode values = obj(source, value);
                 ObjectNode r = out.putObject(field);
                 copy(source, "name", r, "name");
                 copy(source, "container", r, "container");
-                copy(current, "averageUtilization", r, "currentAverageUtilization");
-                copy(current, "averageValue", r, "currentAverageValue");
+                copy(values, "averageUtilization", r, value + "AverageUtilization");
+                copy(values, "averageValue", r, value + "AverageValue");
             }
             case "Pods" -> {
                 ObjectNode source = obj(metric, "pods");
                 ObjectNode p = out.putObject("pods");
                 copy(obj(source, "metric"), "name", p, "metricName");
-                copy(obj(source, "current"), "averageValue", p, "currentAverageValue");
+                copy(obj(source, value), "averageValue", p, value + "AverageValue");
                 copy(obj(source, "metric"), "selector", p, "selector");
             }
             case "Object" -> {
@@ -201,17 +169,17 @@ public final class Conversion {
                 ObjectNode o = out.putObject("object");
                 copy(source, "describedObject", o, "target");
                 copy(obj(source, "metric"), "name", o, "metricName");
-                copy(obj(source, "current"), "value", o, "currentValue");
+                copy(obj(source, value), "value", o, value + "Value");
                 copy(obj(source, "metric"), "selector", o, "selector");
-                copy(obj(source, "current"), "averageValue", o, "averageValue");
+                copy(obj(source, value), "averageValue", o, "averageValue");
             }
             case "External" -> {
                 ObjectNode source = obj(metric, "external");
                 ObjectNode e = out.putObject("external");
                 copy(obj(source, "metric"), "name", e, "metricName");
                 copy(obj(source, "metric"), "selector", e, "metricSelector");
-                copy(obj(source, "current"), "value", e, "currentValue");
-                copy(obj(source, "current"), "averageValue", e, "currentAverageValue");
+                copy(obj(source, value), "value", e, value + "Value");
+                copy(obj(source, value), "averageValue", e, value + "AverageValue");
             }
             default -> {
                 return metric.deepCopy();

@@ -32,6 +32,41 @@ class ConversionTest {
     }
 
     @Test
+    void everyKindOfCurrentMetricSurvivesAV1RoundTrip() {
+        ObjectNode v2 = yaml("""
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata: {name: h, namespace: default}
+                spec:
+                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d}
+                  maxReplicas: 10
+                status:
+                  currentReplicas: 3
+                  desiredReplicas: 3
+                  currentMetrics:
+                  - type: Pods
+                    pods:
+                      metric: {name: requests_per_second}
+                      current: {averageValue: '900'}
+                  - type: Object
+                    object:
+                      describedObject: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: main}
+                      metric: {name: hits}
+                      current: {value: 2k, averageValue: '500'}
+                  - type: External
+                    external:
+                      metric: {name: queue, selector: {matchLabels: {q: jobs}}}
+                      current: {value: '30', averageValue: '10'}
+                  - type: ContainerResource
+                    containerResource: {name: memory, container: app, current: {averageValue: 64Mi}}
+                """);
+        ObjectNode v1 = Conversion.convert(v2, HPA_V2, HPA_V1);
+        assertThat(v1.at("/metadata/annotations/autoscaling.alpha.kubernetes.io~1current-metrics").asText())
+                .contains("\"currentAverageValue\":\"900\"").contains("\"currentValue\":\"2k\"").contains("\"metricSelector\"");
+        assertThat(Conversion.convert(v1, HPA_V1, HPA_V2)).isEqualTo(v2);
+    }
+
+    @Test
     void v2OnlyFieldsSurviveAV1RoundTripInAnnotations() {
         ObjectNode v2 = yaml("""
                 apiVersion: autoscaling/v2

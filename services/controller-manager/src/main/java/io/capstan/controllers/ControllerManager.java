@@ -133,11 +133,8 @@ public class ControllerManager {
 
     private void lead() {
         LOG.infof("controller-manager %s: leading; starting controllers", elector.identity());
-        // An idle topic's fetch waits at the broker up to 2 s (not 0.5 s): a new event still answers it at once,
-        // and twenty idle informers stop costing the broker and this process a fetch round trip each twice a second.
         // No controller reads managedFields; without them a cached pod takes about half the memory.
-        SharedInformers informers = new SharedInformers(client, Map.of("bootstrap.servers", config.kafkaBootstrapServers(),
-                "fetch.max.wait.ms", 2000),
+        SharedInformers informers = new SharedInformers(client, Map.of("bootstrap.servers", config.kafkaBootstrapServers()),
                 Informer.Options.defaults().withResyncPeriod(config.resyncPeriod())).dropManagedFields();
         Informer<ReplicaSet> rsInformer = informers.informerFor(ReplicaSet.class);
         Informer<Deployment> deploymentInformer = informers.informerFor(Deployment.class);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -15,12 +16,14 @@ final class ChildService implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
+    private final Path app;
     private final long startedNanos = System.nanoTime();
 
-    private ChildService(String name, Process process, Path log) {
+    private ChildService(String name, Process process, Path log, Path app) {
         this.name = name;
         this.process = process;
         this.log = log;
+        this.app = app;
     }
 
     /**
@@ -42,7 +45,7 @@ final class ChildService implements AutoCloseable {
         cmd.addAll(List.of("-jar", app.resolve(jar.getFileName()).toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
-        return new ChildService(name, pb.start(), log);
+        return new ChildService(name, pb.start(), log, app);
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
@@ -90,6 +93,7 @@ final class ChildService implements AutoCloseable {
         }
     }
 
+    /** Kills the process and removes its copy of the app (the log stays). */
     @Override
     public void close() {
         process.destroyForcibly();
@@ -97,6 +101,11 @@ final class ChildService implements AutoCloseable {
             process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try (Stream<Path> files = Files.walk(app)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a copy left in /tmp is harmless
         }
     }
 }

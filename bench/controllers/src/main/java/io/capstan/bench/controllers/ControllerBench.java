@@ -41,7 +41,9 @@ import java.util.function.Predicate;
  *
  * <p>Usage: {@code ControllerBench <api-server jar> <controller-manager jar> <output dir>}.
  * {@code -Dbench.quick=true} shrinks every phase for a smoke run; {@code -Dbench.cmJvm} and
- * {@code -Dbench.apiJvm} replace the JVM flags of the services (default: as ./capstan starts them).
+ * {@code -Dbench.apiJvm} replace the JVM flags of the services (default: as ./capstan starts them);
+ * {@code -Dbench.phases=feed,deployments,rss} picks phases; {@code -Dbench.profile=true} records the
+ * controller-manager with JFR during (b); {@code -Dbench.renderOnly=true} only rewrites REPORT.md.
  */
 public final class ControllerBench {
     /** The api-server's flags in ./capstan (measured by bench/api). */
@@ -104,7 +106,13 @@ public final class ControllerBench {
         watchdog.start();
         int code = 0;
         try {
-            bench.run();
+            if (Boolean.getBoolean("bench.renderOnly")) {
+                // REPORT.md again from results/latest.json, e.g. after editing ANALYSIS.md
+                bench.results.setAll((ObjectNode) KubeJson.read(Files.readAllBytes(bench.outDir.resolve("results/latest.json"))));
+                bench.write();
+            } else {
+                bench.run();
+            }
         } catch (Throwable t) {
             t.printStackTrace();
             code = 1;

@@ -104,7 +104,9 @@ final class Report {
                 .append("sequence number and due time (this JVM's `System.nanoTime()`). A controller-runtime `Informer<ConfigMap>` in the bench (LIST, then the ")
                 .append("Kafka feed) records, per delivered event, now - due time: latency from when the write was due, so a stall cannot hide queueing. ")
                 .append("Per key, the resourceVersions the api-server acknowledged are compared with those the informer delivered: lost = acknowledged, never ")
-                .append("delivered (after up to 30 s of draining); reordered = delivered after a newer version of its key.\n");
+                .append("delivered (after up to 30 s of draining); reordered = delivered after a newer version of its key. ")
+                .append("\"Answer to informer\" is, per write, the informer's delivery minus the arrival of the api-server's answer: the feed's ")
+                .append("own share (0 when the informer was first). (a') repeats the phase at half the rate in `bench-feed-half`.\n");
         b.append("- (b) ").append(d.path("deployments").asText()).append(" Deployments (realistic pod template) created in `bench-deploy` with 64 creates in flight. ")
                 .append("A pod exists from the moment the change feed announces it (a plain Kafka consumer on `capstan.pods` reading only the event type, so the ")
                 .append("observer costs next to nothing). After 5 quiet seconds, the pods are listed from the api-server and counted per Deployment.\n");
