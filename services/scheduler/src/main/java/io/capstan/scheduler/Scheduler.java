@@ -283,10 +283,11 @@ public final class Scheduler implements AutoCloseable {
             nodes = snapshot.list();
         } else {
             nodes = new ArrayList<>(pre.nodeNames().size());
-            for (String name : pre.nodeNames()) {
-                NodeInfo n = snapshot.get(name);
-                if (n != null) {
+            for (NodeInfo n : snapshot.list()) {
+                if (pre.nodeNames().contains(n.name())) {
                     nodes.add(n);
+                } else {
+                    rejected.put(n.name(), pre.excluded());
                 }
             }
         }

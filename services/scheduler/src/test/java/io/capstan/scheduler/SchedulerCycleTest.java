@@ -168,6 +168,17 @@ class SchedulerCycleTest {
     }
 
     @Test
+    void podsPinnedToANodeByNameOnlyTryThatNode() throws InterruptedException {
+        nodes(node("a").cpu("1"), node("b"), node("c"));
+        schedule(pod("ds-a").cpu("2").requiredNodeField("metadata.name", "In", "a"));
+        assertThat(api.events).containsExactly("ds-a Warning FailedScheduling 0/3 nodes are available: 1 Insufficient cpu, "
+                + "2 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/3 nodes are available: "
+                + "1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.");
+        schedule(pod("ds-b").cpu("2").requiredNodeField("metadata.name", "In", "b"));
+        assertThat(api.bound).containsEntry("ds-b", "b");
+    }
+
+    @Test
     void noNodesAtAll() throws InterruptedException {
         schedule(pod("p"));
         assertThat(api.events).containsExactly("p Warning FailedScheduling no nodes available to schedule pods");

@@ -19,6 +19,8 @@ public final class CycleState {
     private final Map<String, Data> data;
     private final Set<String> skipFilter = new HashSet<>(4);
     private final Set<String> skipScore = new HashSet<>(4);
+    // the Filter plugins not skipped, fixed after PreFilter: the filter loop runs per node, hundreds of times a cycle
+    private Object[] filters;
 
     public CycleState() {
         this.data = new HashMap<>(8);
@@ -47,12 +49,22 @@ public final class CycleState {
         return skipScore;
     }
 
+    /** The Filter plugins to run this cycle (set by the framework after PreFilter), or null before. */
+    Object[] filters() {
+        return filters;
+    }
+
+    void filters(Object[] active) {
+        this.filters = active;
+    }
+
     public CycleState copy() {
         Map<String, Data> m = new HashMap<>(data.size() * 2);
         data.forEach((k, v) -> m.put(k, v.copy()));
         CycleState c = new CycleState(m);
         c.skipFilter.addAll(skipFilter);
         c.skipScore.addAll(skipScore);
+        c.filters = filters;
         return c;
     }
 }

@@ -1,6 +1,7 @@
 package io.capstan.scheduler.framework;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -193,6 +194,7 @@ public final class Framework implements Handle {
     public PreFilterResult runPreFilterPlugins(CycleState state, PodInfo pod) {
         Set<String> names = null;
         Snapshot s = snapshot();
+        List<String> restricting = new ArrayList<>(1);
         for (Plugin.PreFilter p : preFilters) {
             PreFilterResult r = p.preFilter(state, pod, s);
             Status st = r.status();
@@ -204,18 +206,26 @@ public final class Framework implements Handle {
                 return new PreFilterResult(st.withPlugin(p.name()), null);
             }
             if (r.nodeNames() != null) {
+                restricting.add(p.name());
                 if (names == null) {
                     names = new HashSet<>(r.nodeNames());
                 } else {
                     names.retainAll(r.nodeNames());
                 }
                 if (names.isEmpty()) {
-                    return new PreFilterResult(Status.unresolvable("node(s) didn't satisfy plugin(s) [" + p.name() + "]")
-                            .withPlugin(p.name()), null);
+                    return new PreFilterResult(unsatisfied(restricting), null);
                 }
             }
         }
-        return names == null ? PreFilterResult.SUCCESS : new PreFilterResult(Status.SUCCESS, names);
+        state.filters(activeFilters(state));
+        return names == null ? PreFilterResult.SUCCESS : new PreFilterResult(Status.SUCCESS, names, unsatisfied(restricting));
+    }
+
+    /** The status of nodes PreFilter plugins ruled out by name, worded as Kubernetes does (plugins sorted, space-separated). */
+    private static Status unsatisfied(List<String> plugins) {
+        List<String> sorted = new ArrayList<>(plugins);
+        Collections.sort(sorted);
+        return Status.unresolvable("node(s) didn't satisfy plugin(s) [" + String.join(" ", sorted) + "]").withPlugin(plugins.get(0));
     }
 
     public void runPreFilterExtensionAddPod(CycleState state, PodInfo pod, PodInfo added, NodeInfo node) {
@@ -236,18 +246,31 @@ public final class Framework implements Handle {
 
     /** Runs the filters in order until one rejects the node (RunFilterPlugins); that status names its plugin. */
     public Status runFilterPlugins(CycleState state, PodInfo pod, NodeInfo node) {
-        Set<String> skip = state.skipFilter();
-        for (int i = 0; i < filters.size(); i++) {
-            Plugin.Filter p = filters.get(i);
-            if (!skip.isEmpty() && skip.contains(p.name())) {
-                continue;
-            }
+        Object[] active = state.filters();
+        if (active == null) {
+            active = activeFilters(state);
+            state.filters(active);
+        }
+        for (Object f : active) {
+            Plugin.Filter p = (Plugin.Filter) f;
             Status st = p.filter(state, pod, node);
             if (!st.isSuccess()) {
                 return st.withPlugin(p.name());
             }
         }
         return Status.SUCCESS;
+    }
+
+    /** The Filter plugins whose PreFilter did not say Skip, in order. */
+    private Object[] activeFilters(CycleState state) {
+        Set<String> skip = state.skipFilter();
+        List<Plugin.Filter> active = new ArrayList<>(filters.size());
+        for (Plugin.Filter p : filters) {
+            if (!skip.contains(p.name())) {
+                active.add(p);
+            }
+        }
+        return active.toArray();
     }
 
     /**
