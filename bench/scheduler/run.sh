@@ -7,7 +7,12 @@
 #   bench/scheduler/run.sh       BENCH_OPTS="-Dbench.nodes=1000,5000 -Dbench.pods=10000 -Dbench.quick=true"
 #
 # The services must be packaged (./mvnw install -DskipTests); this small module is compiled
-# offline if its classes are missing. Every wait is bounded; a default run takes about 5 minutes.
+# offline if its classes are missing. The packaged roles are copied first, so rebuilding a module
+# during the run is harmless; -Dcapstan.<role>.jar=<path> runs a role packaged elsewhere. Without a
+# node-agent that has the simulated mode, the bench registers the Nodes itself (the report says
+# so). Every wait is bounded; a default run takes about 5 to 12 minutes, depending on the load.
+#
+#   bench/scheduler/run.sh       BENCH_OPTS="-Dbench.reportOnly=true"   # REPORT.md again from results/latest.json
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -12,6 +12,26 @@ final class Report {
     private Report() {
     }
 
+    /** The report of {@code r}, with a summary of the other result files ({@code others}, by file name). */
+    static String markdown(JsonNode r, Map<String, JsonNode> others) {
+        StringBuilder b = new StringBuilder(markdown(r));
+        if (others.isEmpty()) {
+            return b.toString();
+        }
+        b.append("\n## Other recorded runs\n\nEarlier full runs kept in `results/`, for comparison (pods/s; load averages are the 1-minute values at start and end).\n\n");
+        b.append("| File | Date | Node source | Nodes | Backlog | Concurrent | Load |\n|---|---|---|---|---|---|---|\n");
+        others.forEach((file, o) -> {
+            for (JsonNode run : o.path("runs")) {
+                String[] load = run.path("loadAverage").asText().split(" / ");
+                b.append("| ").append(file).append(" | ").append(o.path("date").asText()).append(" | ").append(run.path("nodeSource").asText())
+                        .append(" | ").append(run.path("nodes").asInt()).append(" | ").append(fmt(run.path("backlog").path("throughput").asDouble()))
+                        .append(" | ").append(fmt(run.path("concurrent").path("throughput").asDouble())).append(" | ")
+                        .append(load.length == 2 ? load[0].split(" ")[0] + " / " + load[1].split(" ")[0] : "").append(" |\n");
+            }
+        });
+        return b.toString();
+    }
+
     static String markdown(JsonNode r) {
         StringBuilder b = new StringBuilder();
         b.append("# Capstan scheduler benchmark\n\n");
@@ -22,7 +42,11 @@ final class Report {
         b.append("| Memory | ").append(String.format("%.1f GiB", r.path("memoryGiB").asDouble())).append(" |\n");
         b.append("| Kernel | ").append(r.path("kernel").asText()).append(" |\n");
         b.append("| JDK | ").append(r.path("jdk").asText()).append(" |\n");
-        b.append("| Total run | ").append(String.format("%.0f s", r.path("totalSeconds").asDouble())).append(" |\n\n");
+        b.append("| Total run | ").append(String.format("%.0f s", r.path("totalSeconds").asDouble())).append(" |\n");
+        if (r.has("nodeAgentJar")) {
+            b.append("| node-agent | ").append(r.path("nodeAgentJar").asText()).append(" |\n");
+        }
+        b.append('\n');
         b.append("Every role runs as its own process on the same 2 CPUs: etcd, Kafka, the api-server, the controller-manager, ")
                 .append("the scheduler (`bind-concurrency` ").append(r.path("bindConcurrency").asInt()).append("), the nodes (see *Node source*: ")
                 .append("a node-agent with `--simulated-nodes=N`, or Nodes the bench registers itself when the packaged node-agent has no simulated mode) ")

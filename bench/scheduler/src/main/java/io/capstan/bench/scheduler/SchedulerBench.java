@@ -76,7 +76,7 @@ public final class SchedulerBench {
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "bench/scheduler");
         if (Boolean.getBoolean("bench.reportOnly")) {
-            Files.writeString(out.resolve("REPORT.md"), Report.markdown(JSON.readTree(out.resolve("results/latest.json").toFile())));
+            writeReport(out, JSON.readTree(out.resolve("results/latest.json").toFile()));
             return;
         }
         new SchedulerBench().run(out);
@@ -84,6 +84,7 @@ public final class SchedulerBench {
 
     private void run(Path out) throws Exception {
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "bench-cleanup"));
+        String nodeAgentJar = System.getProperty("capstan.node-agent.jar");
         Apps.snapshot();
         long start = System.nanoTime();
         ObjectNode results = JSON.createObjectNode();
@@ -97,6 +98,9 @@ public final class SchedulerBench {
         results.put("warmupPods", warmupPods);
         results.put("createConcurrency", createConcurrency);
         results.put("bindConcurrency", bindConcurrency);
+        if (nodeAgentJar != null) {
+            results.put("nodeAgentJar", nodeAgentJar);
+        }
         ArrayNode algorithm = results.putArray("algorithm");
         for (int nodes : nodeCounts) {
             ObjectNode a = AlgorithmBench.run(nodes, pods, warmupPods);
@@ -111,9 +115,11 @@ public final class SchedulerBench {
         results.put("totalSeconds", (System.nanoTime() - start) / 1e9);
         Files.createDirectories(out.resolve("results"));
         String json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results);
-        Files.writeString(out.resolve("results/latest.json"), json);
-        if (!quick) {
-            Files.writeString(out.resolve("REPORT.md"), Report.markdown(results));
+        // a quick or partial run must not replace the numbers the report stands on
+        boolean full = !quick && System.getProperty("bench.nodes") == null && System.getProperty("bench.pods") == null;
+        Files.writeString(out.resolve(full ? "results/latest.json" : "results/partial.json"), json);
+        if (full) {
+            writeReport(out, results);
         }
         System.out.println(json);
     }
@@ -414,6 +420,20 @@ public final class SchedulerBench {
         List<String> flags = new ArrayList<>(SERVICE_JVM);
         flags.add("-XX:StartFlightRecording=settings=profile,filename=" + Path.of(jfr, "scheduler-" + nodes + ".jfr").toAbsolutePath());
         return flags;
+    }
+
+    /** REPORT.md from {@code results}, with the other full runs kept in results/ (not latest.json, not partial.json). */
+    private static void writeReport(Path out, JsonNode results) throws IOException {
+        Map<String, JsonNode> others = new java.util.TreeMap<>();
+        try (var files = Files.list(out.resolve("results"))) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".json") && !name.equals("latest.json") && !name.equals("partial.json")) {
+                    others.put(name, JSON.readTree(f.toFile()));
+                }
+            }
+        }
+        Files.writeString(out.resolve("REPORT.md"), Report.markdown(results, others));
     }
 
     /** With {@code -Dbench.jfr}, writes the scheduler's recording before the process is killed. */
