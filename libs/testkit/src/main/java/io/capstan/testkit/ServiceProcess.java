@@ -76,7 +76,12 @@ public final class ServiceProcess implements AutoCloseable {
             pb.environment().put("MALLOC_ARENA_MAX", "2"); // as ./capstan runs the roles: fewer glibc arenas, less RSS
             Process p = pb.start();
             ServiceProcess service = new ServiceProcess(name, p, host, port, log);
-            service.awaitLive(Duration.ofSeconds(90));
+            try {
+                service.awaitLive(Duration.ofSeconds(90));
+            } catch (RuntimeException e) {
+                p.destroyForcibly(); // never leave a half-started role behind
+                throw e;
+            }
             return service;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
