@@ -179,11 +179,11 @@ final class Report {
         double scheduler = msPerPod(backlog, "scheduler");
         JsonNode alone = r.path("algorithm").path(r.path("algorithm").size() - 1);
         StringBuilder b = new StringBuilder("\n## Reading the numbers\n\n");
-        b.append(String.format("- **The scheduler is not what limits the rate.** Alone, its loop places %.0f pods/s on %d nodes at %.0f us of CPU per pod ",
+        b.append(String.format("- **Scheduling itself is cheap.** Alone, the loop places %.0f pods/s on %d nodes at %.0f us of CPU per pod ",
                 alone.path("podsPerSecond").asDouble(), alone.path("nodes").asInt(), alone.path("cpuMicrosPerPod").asDouble()));
-        b.append(String.format("(below). In the stack at %d nodes it spends %.2f ms per pod, most of it in its pod informer (Kafka records decoded ",
-                last.path("nodes").asInt(), scheduler));
-        b.append("into fabric8 objects twice per pod: created, bound) and its events; filtering and scoring 10% of 5,000 nodes is a fraction.\n");
+        b.append(String.format("(below). In the stack at %d nodes the scheduler process spends %.2f ms per pod (%.0f%% of the stack's), most of it in ",
+                last.path("nodes").asInt(), scheduler, total > 0 ? 100 * scheduler / total : 0));
+        b.append("its pod informer (each change of a pod decoded from Kafka into a fabric8 object: created, bound, marked Running) and its events.\n");
         b.append(String.format("- **Every pod costs the whole stack %.1f ms of CPU** in the backlog phase at %d nodes (table above): the bind and the Scheduled ",
                 total, last.path("nodes").asInt()));
         b.append("event are api-server writes (etcd transactions, then change-feed records in Kafka), and every role's informers decode each change. ");
@@ -192,6 +192,17 @@ final class Report {
         b.append("- **Binding runs 64 requests in flight**, so the loop never waits for the api-server; the mean attempt-to-bound time is the ")
                 .append("queue of assumed pods waiting for a binding slot while the api-server is the bottleneck.\n");
         b.append("- **The concurrent phase** is bounded by the create rate: pods are bound about as fast as they are created.\n");
+        for (JsonNode run : r.path("runs")) {
+            int unused = run.path("nodes").asInt() - run.path("podsPerNode").path("nodesUsed").asInt();
+            if (unused > 0) {
+                b.append(String.format("- **%d of %d nodes received no pod** in the %d-node run although the others got up to %d. ", unused,
+                        run.path("nodes").asInt(), run.path("nodes").asInt(), run.path("podsPerNode").path("max").asInt()))
+                        .append("The scheduler recorded no failed attempt (there was always room elsewhere), so this run cannot tell why: ")
+                        .append("either those nodes were tainted (likely: the node lifecycle controller marks nodes unreachable when their ")
+                        .append("Leases are late, and the simulating node-agent lagged, see *pods seen Running*) or the scheduler's cache ")
+                        .append("lacked them. Not investigated further; the 5,000-node runs with registered nodes used every node.\n");
+            }
+        }
         b.append("- What would raise the ceiling is outside the scheduler: the api-server's cost per write, the informers' decoding ")
                 .append("(a pod goes through JSON -> tree -> fabric8 object in every role), and the controller-manager's work per pod.\n");
         return b.toString();
