@@ -57,6 +57,12 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(String name, String module, String host, int port, Map<String, String> properties,
                                        List<String> jvmFlags) {
+        return start(name, module, host, port, properties, jvmFlags, "/q/health/live");
+    }
+
+    /** {@link #start}, waiting until {@code healthPath} (e.g. {@code /q/health/ready}) answers 200. */
+    public static ServiceProcess start(String name, String module, String host, int port, Map<String, String> properties,
+                                       List<String> jvmFlags, String healthPath) {
         Path jar = jar(name, module);
         if (!Files.exists(jar)) {
             throw new IllegalStateException("the packaged " + name + " is missing: " + jar + " (build " + module
@@ -77,7 +83,7 @@ public final class ServiceProcess implements AutoCloseable {
             Process p = pb.start();
             ServiceProcess service = new ServiceProcess(name, p, host, port, log);
             try {
-                service.awaitLive(Duration.ofSeconds(90));
+                service.awaitHealthy(healthPath, Duration.ofSeconds(90));
             } catch (RuntimeException e) {
                 p.destroyForcibly(); // never leave a half-started role behind
                 throw e;
@@ -88,7 +94,7 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    private void awaitLive(Duration timeout) {
+    private void awaitHealthy(String healthPath, Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -96,7 +102,7 @@ public final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException(name + " exited: " + log());
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/q/health/live"))
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + healthPath))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
@@ -114,7 +120,7 @@ public final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         }
-        throw new IllegalStateException(name + " did not become live in " + timeout + ": " + log());
+        throw new IllegalStateException(name + " did not answer " + healthPath + " in " + timeout + ": " + log());
     }
 
     public String url() {
