@@ -2,6 +2,7 @@ package io.capstan.deploy;
 
 import io.capstan.testkit.ApiServerProcess;
 import io.capstan.testkit.EtcdProcess;
+import io.capstan.testkit.Containers;
 import io.capstan.testkit.FreePorts;
 import io.capstan.testkit.KafkaProcess;
 import io.capstan.testkit.ServiceProcess;
@@ -127,6 +128,9 @@ class MetricNamesIT {
             } catch (Exception ignored) {
                 // best effort teardown
             }
+        }
+        if (stateDir != null) {
+            Containers.killUnder(stateDir); // the node-agent's pods outlive it by design
         }
     }
 
