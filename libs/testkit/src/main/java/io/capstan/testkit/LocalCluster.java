@@ -12,7 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Every Capstan role as a real process, as {@code ./capstan up} runs them: etcd, Kafka, the
- * api-server, the controller-manager, the scheduler and node-agents with the process runtime,
+ * api-server, the controller-manager, the scheduler, node-agents with the process runtime and,
+ * when asked, the mesh control plane with a node proxy per node,
  * for end-to-end tests and benchmarks. Node indexes are picked at random above 100 so the nodes'
  * addresses (127.0.1.N, pods in 127.244.N.0/24) do not collide with a cluster of
  * {@code ./capstan up} on the same machine. The controller-manager notices silent nodes after 20 s
@@ -28,16 +29,26 @@ public final class LocalCluster implements AutoCloseable {
             "-XX:TieredStopAtLevel=1", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:TrimNativeHeapInterval=5000",
             "-XX:-UsePerfData", "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1");
 
+    /** As ./capstan starts node proxies. */
+    public static final List<String> PROXY_JVM = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
+            "-XX:MaxMetaspaceSize=80m", "-XX:ReservedCodeCacheSize=32m", "-Xss256k", "-XX:CICompilerCount=2",
+            "-XX:-UsePerfData", "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1");
+
     public final EtcdProcess etcd;
     public final KafkaProcess kafka;
     public final ApiServerProcess apiServer;
     public final ServiceProcess controllerManager;
     public final ServiceProcess scheduler;
     public final Path stateDir;
+    /** The mesh control plane, or null when started without the mesh. */
+    public final ServiceProcess mesh;
+    private final int xdsPort;
     private final int firstIndex;
     private final Map<String, ServiceProcess> agents = new LinkedHashMap<>();
+    private final Map<String, ServiceProcess> proxies = new LinkedHashMap<>();
+    private final Map<String, Integer> dnsPorts = new LinkedHashMap<>();
 
-    private LocalCluster(int nodes) throws IOException {
+    private LocalCluster(int nodes, boolean withMesh) throws IOException {
         stateDir = Files.createTempDirectory("capstan-e2e");
         firstIndex = 100 + ThreadLocalRandom.current().nextInt(140);
         etcd = EtcdProcess.start();
@@ -54,18 +65,61 @@ public final class LocalCluster implements AutoCloseable {
                 Map.of("capstan.scheduler.api-server-url", apiServer.url(),
                         "capstan.scheduler.etcd-endpoints", etcd.endpoint(),
                         "capstan.scheduler.kafka-bootstrap-servers", kafka.bootstrapServers()), SERVICE_JVM);
+        xdsPort = withMesh ? FreePorts.next() : -1;
+        mesh = withMesh ? ServiceProcess.start("mesh", "mesh/control-plane", "127.0.0.1", FreePorts.next(),
+                Map.of("capstan.mesh.api-server-url", apiServer.url(),
+                        "capstan.mesh.kafka-bootstrap-servers", kafka.bootstrapServers(),
+                        "capstan.mesh.xds-port", Integer.toString(xdsPort)), SERVICE_JVM, "/q/health/ready") : null;
         for (int i = 0; i < nodes; i++) {
-            startAgent(nodeName(i));
+            String node = nodeName(i);
+            if (withMesh) {
+                startProxy(node);
+            }
+            startAgent(node);
         }
     }
 
     /** Starts every role and {@code nodes} node-agents; each is live when this returns. */
     public static LocalCluster start(int nodes) {
+        return start(nodes, false);
+    }
+
+    /**
+     * As {@link #start(int)}, and with {@code withMesh} also the mesh control plane and a node
+     * proxy per node (Service IPs, NodePorts at the node's IP, DNS on a free port of the node's IP).
+     */
+    public static LocalCluster start(int nodes, boolean withMesh) {
         try {
-            return new LocalCluster(nodes);
+            return new LocalCluster(nodes, withMesh);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The node's IP, 127.0.1.N. */
+    public static String nodeIp(String node) {
+        return "127.0.1." + Integer.parseInt(node.substring(node.lastIndexOf('-') + 1));
+    }
+
+    /** Starts (or restarts) the node proxy of {@code node}; its DNS port stays the same across restarts. */
+    public ServiceProcess startProxy(String node) {
+        int dnsPort = dnsPorts.computeIfAbsent(node, n -> FreePorts.next());
+        ServiceProcess proxy = ServiceProcess.start("proxy", "services/proxy", nodeIp(node), FreePorts.next(),
+                Map.of("capstan.proxy.node-name", node,
+                        "capstan.proxy.node-ip", nodeIp(node),
+                        "capstan.proxy.xds-address", "127.0.0.1:" + xdsPort,
+                        "capstan.proxy.dns-port", Integer.toString(dnsPort)), PROXY_JVM);
+        proxies.put(node, proxy);
+        return proxy;
+    }
+
+    public ServiceProcess proxy(String node) {
+        return proxies.get(node);
+    }
+
+    /** The UDP/TCP port the node's proxy answers DNS on, at {@link #nodeIp}. */
+    public int dnsPort(String node) {
+        return dnsPorts.get(node);
     }
 
     public String nodeName(int i) {
@@ -100,6 +154,10 @@ public final class LocalCluster implements AutoCloseable {
         b.append("=== api-server\n").append(tail(apiServer.log()));
         b.append("=== controller-manager\n").append(tail(controllerManager.log()));
         b.append("=== scheduler\n").append(tail(scheduler.log()));
+        if (mesh != null) {
+            b.append("=== mesh\n").append(tail(mesh.log()));
+        }
+        proxies.forEach((name, proxy) -> b.append("=== proxy ").append(name).append('\n').append(tail(proxy.log())));
         agents.forEach((name, agent) -> b.append("=== ").append(name).append('\n').append(tail(agent.log())));
         return b.toString();
     }
@@ -111,6 +169,8 @@ public final class LocalCluster implements AutoCloseable {
     @Override
     public void close() {
         List<AutoCloseable> all = new ArrayList<>(agents.values());
+        all.addAll(proxies.values());
+        all.add(mesh);
         all.addAll(List.of(scheduler, controllerManager, apiServer, kafka, etcd));
         for (AutoCloseable c : all) {
             try {

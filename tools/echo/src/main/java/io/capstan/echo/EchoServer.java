@@ -5,6 +5,8 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,8 @@ import java.util.concurrent.Executors;
  * of a second.
  *
  * <ul>
- *   <li>{@code --text=...}: the body every request (except {@code /healthz}) gets; without it the
+ *   <li>{@code /hostname} answers the host name (the pod's name), as agnhost netexec does;</li>
+ *   <li>{@code --text=...}: the body every other request (except {@code /healthz}) gets; without it the
  *       server echoes the request (method, path, headers, body);</li>
  *   <li>{@code --listen=[host]:port} (default {@code :8080}); an empty host means {@code $POD_IP}
  *       when set (a pod's own address in the process runtime), else every address;</li>
@@ -74,6 +77,9 @@ public final class EchoServer {
                         && System.nanoTime() - startedNanos >= options.failHealthAfter().toNanos();
                 status = failing ? 500 : 200;
                 body = failing ? "unhealthy\n" : "ok\n";
+            } else if (exchange.getRequestURI().getPath().equals("/hostname")) {
+                status = 200;
+                body = hostname() + "\n";
             } else {
                 status = 200;
                 body = options.text() != null ? options.text() + "\n" : describe(exchange, requestBody);
@@ -86,6 +92,16 @@ public final class EchoServer {
             }
             log.println(exchange.getRequestMethod() + " " + exchange.getRequestURI() + " " + status);
             log.flush();
+        }
+    }
+
+    /** The host name of the UTS namespace the server runs in: the pod's name under Capstan and Kubernetes. */
+    static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException | RuntimeException e) {
+            String env = System.getenv("HOSTNAME");
+            return env != null ? env : "unknown";
         }
     }
 

@@ -6,6 +6,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,6 +63,8 @@ class EchoServerTest {
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
             assertThat(get(base + "/").body()).isEqualTo("hello\n");
+            assertThat(get(base + "/hostname").body())
+                    .isEqualTo(Files.readString(Path.of("/proc/sys/kernel/hostname")).trim() + "\n");
             assertThat(get(base + "/healthz").statusCode()).isEqualTo(200);
             Instant deadline = Instant.now().plusSeconds(10);
             while (get(base + "/healthz").statusCode() != 500 && Instant.now().isBefore(deadline)) {
