@@ -455,6 +455,9 @@ public final class ResourceStore {
             checkIdentity(type, desired, namespace, name);
             ObjectNode updated = prepareForUpdate(st, old, desired, subresource);
             carryServiceAddresses(st, old, updated);
+            if (subresource == null && st.group().isEmpty() && st.kind().equals("Service")) {
+                ServiceTypeChange.dropTypeDependentFields(old, updated);
+            }
             Defaults.apply(st, updated);
             // Generation follows the defaulted spec, so a patch that omits defaults is not a change.
             if (tracksGeneration(st, updated) && specChanged(old, updated)) {

@@ -85,6 +85,9 @@ public final class ServiceAllocator {
         }
 
         boolean wantsNodePorts = type.equals("NodePort") || type.equals("LoadBalancer");
+        // A LoadBalancer with allocateLoadBalancerNodePorts=false gets only the NodePorts asked
+        // for (or already held), as upstream.
+        boolean allocatesMissing = !type.equals("LoadBalancer") || spec.path("allocateLoadBalancerNodePorts").asBoolean(true);
         JsonNode ports = spec.path("ports");
         if (wantsNodePorts && ports.isArray()) {
             for (int i = 0; i < ports.size(); i++) {
@@ -94,6 +97,8 @@ public final class ServiceAllocator {
                 int previous = previousNodePort(old, port);
                 if (requested == 0 && previous != 0) {
                     port.put("nodePort", previous);
+                } else if (requested == 0 && !allocatesMissing) {
+                    port.remove("nodePort");
                 } else if (requested == 0 || requested != previous) {
                     chain = chain.thenCompose(v -> claimPort(requested, owner, index, dryRun, claimed))
                             .thenAccept(p -> port.put("nodePort", p));
