@@ -24,6 +24,9 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.capstan.controllers.replicaset.ReplicaSetReconciler;
 import io.capstan.controllers.serviceaccount.ServiceAccountReconciler;
+import io.capstan.controllers.servicelb.AddressPool;
+import io.capstan.controllers.servicelb.LoadBalancerIpAllocator;
+import io.capstan.controllers.servicelb.ServiceLoadBalancerReconciler;
 import io.capstan.controllers.statefulset.StatefulSetReconciler;
 import io.capstan.store.LeaderElector;
 import io.etcd.jetcd.Client;
@@ -68,7 +71,7 @@ import java.util.Map;
 
 /**
  * The controller-manager: campaigns for leadership in etcd and, while leading, runs the
- * ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, Endpoints/EndpointSlice, namespace, ServiceAccount, PersistentVolume binder and node lifecycle controllers and the garbage collector over
+ * ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, Endpoints/EndpointSlice, service load balancer, namespace, ServiceAccount, PersistentVolume binder and node lifecycle controllers and the garbage collector over
  * shared informers. Each term builds its informers, reconcilers and controllers afresh, so a new
  * leader never trusts caches or expectations from before it lost leadership.
  */
@@ -84,6 +87,7 @@ public class ControllerManager {
     MeterRegistry registry;
 
     private KubernetesClient client;
+    private AddressPool loadBalancerPool;
     private Client etcd;
     private LeaderElector elector;
     // Only the elector's thread starts and stops terms.
@@ -100,6 +104,8 @@ public class ControllerManager {
     }
 
     void onStart(@Observes StartupEvent event) {
+        // a bad pool fails the start, not every term
+        loadBalancerPool = AddressPool.parse(config.loadBalancerPool());
         client = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(config.apiServerUrl())
                         .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
@@ -216,6 +222,14 @@ public class ControllerManager {
                 .watches(podInformer, endpoints::servicesSelecting)
                 .watches(endpointsInformer, endpoints::serviceOfEndpoints)
                 .watches(sliceInformer, endpoints::serviceOfSlice)
+                .workers(config.workers()).meterRegistry(registry).build());
+
+        EventRecorder serviceEvents = new EventRecorder(client, ServiceLoadBalancerReconciler.COMPONENT);
+        recorders.add(serviceEvents);
+        // A new allocator each term: it restores the addresses from the Services' status.
+        ServiceLoadBalancerReconciler loadBalancers = new ServiceLoadBalancerReconciler(client, serviceInformer,
+                new LoadBalancerIpAllocator(loadBalancerPool), serviceEvents);
+        controllers.add(Controller.builder("service-lb", serviceInformer, loadBalancers)
                 .workers(config.workers()).meterRegistry(registry).build());
 
         Informer<Namespace> namespaceInformer = informers.informerFor(Namespace.class);

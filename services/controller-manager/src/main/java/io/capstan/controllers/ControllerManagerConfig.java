@@ -53,6 +53,14 @@ public interface ControllerManagerConfig {
     @WithDefault("300")
     long defaultTolerationSeconds();
 
+    /**
+     * The IPv4 CIDR that LoadBalancer Services get their {@code status.loadBalancer.ingress}
+     * address from. The default lies in loopback, so the node proxies' listeners on these
+     * addresses are reachable on this machine.
+     */
+    @WithDefault("127.98.0.0/16")
+    String loadBalancerPool();
+
     /** This candidate's name in the election; defaults to host name and pid. */
     Optional<String> identity();
 }

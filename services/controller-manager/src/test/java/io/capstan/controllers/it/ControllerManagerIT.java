@@ -529,6 +529,71 @@ class ControllerManagerIT {
     }
 
     @Test
+    void loadBalancerServicesGetDistinctAddressesFromThePoolUntilTheyStopBeingLoadBalancers() {
+        String ns = "lb-test";
+        kubectl.run("create", "namespace", ns).ok();
+        kubectl.run("-n", ns, "apply", "-f", FIXTURES + "05-deployment.yaml").ok();
+        kubectl.run("-n", ns, "expose", "deployment", "deploy-example", "--name=web-lb", "--type=LoadBalancer",
+                "--port=80", "--target-port=8080").ok();
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Service
+                metadata: {name: pinned}
+                spec:
+                  type: LoadBalancer
+                  loadBalancerIP: 127.98.200.7
+                  allocateLoadBalancerNodePorts: false
+                  selector: {app: web}
+                  ports: [{port: 81, targetPort: 8080}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: outside}
+                spec:
+                  type: LoadBalancer
+                  loadBalancerIP: 10.9.9.9
+                  ports: [{port: 82}]
+                """, "-n", ns, "apply", "-f", "-").ok();
+
+        eventually(() -> jsonpath(ns, "svc/web-lb", "{.status.loadBalancer.ingress[0].ip}").startsWith("127.98.")
+                && jsonpath(ns, "svc/pinned", "{.status.loadBalancer.ingress[0].ip}").equals("127.98.200.7"));
+        String ip = jsonpath(ns, "svc/web-lb", "{.status.loadBalancer.ingress[0].ip}");
+        assertThat(ip).isNotEqualTo("127.98.200.7");
+        assertThat(jsonpath(ns, "svc/web-lb", "{.status.loadBalancer.ingress[0].ipMode}")).isEqualTo("VIP");
+        assertThat(jsonpath(ns, "svc/web-lb", "{.spec.ports[0].nodePort}")).as("NodePorts are allocated by default").isNotBlank();
+        assertThat(jsonpath(ns, "svc/pinned", "{.spec.ports[0].nodePort}")).as("allocateLoadBalancerNodePorts=false").isBlank();
+        assertThat(kubectl.run("-n", ns, "get", "svc", "web-lb", "--no-headers").ok().stdout())
+                .matches("web-lb\\s+LoadBalancer\\s+127\\.96\\.\\S+\\s+" + ip.replace(".", "\\.") + "\\s+80:3\\d{4}/TCP\\s+.*\\n");
+        assertThat(kubectl.run("-n", ns, "get", "svc", "outside", "--no-headers").ok().stdout()).contains("<pending>");
+        eventually(() -> kubectl.run("-n", ns, "get", "events", "--field-selector", "involvedObject.name=outside", "-o",
+                "jsonpath={.items[*].message}").ok().stdout()
+                .contains("Failed to allocate IP for \"" + ns + "/outside\": \"10.9.9.9\" is not allowed in config"));
+        eventually(() -> kubectl.run("-n", ns, "get", "events", "--field-selector", "involvedObject.name=web-lb", "-o",
+                "jsonpath={.items[*].reason}").ok().stdout().contains("EnsuredLoadBalancer"));
+        assertThat(kubectl.run("-n", ns, "describe", "svc", "web-lb").ok().stdout()).contains("LoadBalancer Ingress:");
+
+        kubectl.run("-n", ns, "patch", "svc", "web-lb", "-p", "{\"spec\":{\"type\":\"ClusterIP\"}}").ok();
+        eventually(() -> jsonpath(ns, "svc/web-lb", "{.status.loadBalancer.ingress}").isBlank());
+        assertThat(jsonpath(ns, "svc/web-lb", "{.spec.ports[0].nodePort}")).isBlank();
+        assertThat(kubectl.run("-n", ns, "get", "svc", "web-lb", "--no-headers").ok().stdout()).contains("<none>");
+
+        // the address went back to the pool: the next Service may get it, never one still held
+        kubectl.run("-n", ns, "create", "service", "loadbalancer", "next", "--tcp=83:8080").ok();
+        eventually(() -> jsonpath(ns, "svc/next", "{.status.loadBalancer.ingress[0].ip}").startsWith("127.98."));
+        assertThat(jsonpath(ns, "svc/next", "{.status.loadBalancer.ingress[0].ip}")).isNotEqualTo("127.98.200.7");
+
+        kubectl.run("-n", ns, "create", "service", "externalname", "ext", "--external-name", "db.example.com").ok();
+        assertThat(jsonpath(ns, "svc/ext", "{.spec.clusterIP}")).isBlank();
+        assertThat(kubectl.run("-n", ns, "get", "svc", "ext", "--no-headers").ok().stdout())
+                .matches("ext\\s+ExternalName\\s+<none>\\s+db\\.example\\.com\\s+<none>\\s+.*\\n");
+        // kubectl create checks the name itself; apply leaves it to the server
+        assertThat(kubectl.runWithInput("{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"bad\"},"
+                + "\"spec\":{\"type\":\"ExternalName\",\"externalName\":\"Not_A_Name\"}}", "-n", ns, "apply", "-f", "-").stderr())
+                .contains("spec.externalName: Invalid value: \"Not_A_Name\"");
+        kubectl.run("delete", "namespace", ns, "--wait=false").ok();
+    }
+
+    @Test
     void claimsWithoutAClassBindToProvisionedVolumesOfTheDefaultClass() {
         eventually(() -> kubectl.run("get", "storageclass").stdout().contains("standard (default)"));
         assertThat(kubectl.run("get", "storageclass", "standard", "-o", "jsonpath={.provisioner}").ok().stdout()).isEqualTo("capstan.io/local");
