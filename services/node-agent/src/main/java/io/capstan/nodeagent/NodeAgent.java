@@ -2,6 +2,7 @@ package io.capstan.nodeagent;
 
 import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Informer;
+import io.capstan.nodeagent.dns.PodDnsConfigurer;
 import io.capstan.nodeagent.kube.ApiCalls;
 import io.capstan.nodeagent.node.HostResources;
 import io.capstan.nodeagent.node.NodeFactsSource;
@@ -139,7 +140,8 @@ public class NodeAgent {
         PodServices services = new PodServices(runtime, client, api, new PodEvents(recorder), timer, executor, new Prober(runtime),
                 new VolumeManager(VolumeManager.defaultMemoryRoot(name)), new PodIpAllocator(stateDir.resolve("ipam"), podSubnet),
                 Backoff.crashLoop(Clock.systemUTC()), Backoff.crashLoop(Clock.systemUTC()), metrics, Clock.systemUTC(), name, nodeIp,
-                facts::allocatable, config.podResyncInterval());
+                facts::allocatable, config.podResyncInterval(),
+                new PodDnsConfigurer(config.clusterDns().orElse(List.of(nodeIp)), config.clusterDomain(), Path.of(config.resolvConf())));
         pods = new PodManager(services, podInformer, config.runtimeRelistInterval());
         metrics.gauges(pods);
         Gauge.builder("kubelet_node_name", () -> 1).tag("node", name).description("The node's name. The count is always 1.")

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -76,6 +77,20 @@ public interface NodeAgentConfig {
     /** Memory kept from pods: allocatable = capacity - this (kubelet's memory.available&lt;100Mi eviction threshold). */
     @WithDefault("100Mi")
     String evictionHardMemory();
+
+    /**
+     * The cluster DNS servers written into ClusterFirst pods' resolv.conf (kubelet's
+     * --cluster-dns); defaults to the node's own IP, where the node proxy serves DNS on port 53.
+     */
+    Optional<List<String>> clusterDns();
+
+    /** The cluster's DNS domain (kubelet's --cluster-domain). */
+    @WithDefault("cluster.local")
+    String clusterDomain();
+
+    /** The node's resolver configuration, which Default pods get (kubelet's --resolv-conf). */
+    @WithDefault("/etc/resolv.conf")
+    String resolvConf();
 
     Simulated simulated();
 

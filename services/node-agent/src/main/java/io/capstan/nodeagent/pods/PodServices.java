@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.pods;
 
+import io.capstan.nodeagent.dns.PodDnsConfigurer;
 import io.capstan.nodeagent.kube.ApiCalls;
 import io.capstan.nodeagent.probes.Prober;
 import io.capstan.nodeagent.runtime.ContainerRuntime;
@@ -21,10 +22,11 @@ import java.util.function.Supplier;
  * @param timer      one platform thread that only schedules (wake-ups, probe ticks)
  * @param executor   virtual threads for syncs, probes, kills and hooks
  * @param allocatable the node's allocatable, for resourceFieldRef without a limit
+ * @param dns        forms each pod's resolv.conf
  */
 public record PodServices(ContainerRuntime runtime, KubernetesClient client, ApiCalls api, PodEvents events,
                           ScheduledExecutorService timer, ExecutorService executor, Prober prober, VolumeManager volumes,
                           PodIpAllocator ipam, Backoff crashBackoff, Backoff imageBackoff, PodMetrics metrics, Clock clock,
                           String nodeName, String hostIp, Supplier<Map<String, Quantity>> allocatable,
-                          Duration resyncInterval) {
+                          Duration resyncInterval, PodDnsConfigurer dns) {
 }

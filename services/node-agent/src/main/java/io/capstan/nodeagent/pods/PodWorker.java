@@ -1,6 +1,7 @@
 package io.capstan.nodeagent.pods;
 
 import io.capstan.controller.EventRecorder;
+import io.capstan.nodeagent.dns.PodDnsConfigurer;
 import io.capstan.nodeagent.env.ConfigError;
 import io.capstan.nodeagent.env.EnvBuilder;
 import io.capstan.nodeagent.env.Expansion;
@@ -16,6 +17,7 @@ import io.capstan.nodeagent.runtime.ContainerConfig;
 import io.capstan.nodeagent.runtime.ContainerId;
 import io.capstan.nodeagent.runtime.ContainerInfo;
 import io.capstan.nodeagent.runtime.ContainerRuntime;
+import io.capstan.nodeagent.runtime.DnsConfig;
 import io.capstan.nodeagent.runtime.PodSandbox;
 import io.capstan.nodeagent.runtime.PodSandboxConfig;
 import io.capstan.nodeagent.volumes.VolumeError;
@@ -84,6 +86,8 @@ final class PodWorker {
     private volatile Pod pod;
     private volatile boolean apiGone;
     private volatile String podIp;
+    // the resolver configuration the sandbox was created with; set with the sandbox
+    private volatile DnsConfig dns;
     private volatile boolean sandboxReady;
     private volatile boolean removed;
     // the states the last sync saw, for the runtime relist to compare against
@@ -468,8 +472,11 @@ final class PodWorker {
             if (hostname.length() > 63) {
                 hostname = hostname.substring(0, 63);
             }
+            PodDnsConfigurer.Formed formed = s.dns().form(p);
+            formed.warnings().forEach(w -> s.events().pod(p, EventRecorder.WARNING, w.reason(), w.message()));
+            dns = formed.config();
             sandbox = s.runtime().runPodSandbox(new PodSandboxConfig(uid, p.getMetadata().getNamespace(), p.getMetadata().getName(),
-                    hostname, p.getSpec().getSubdomain(), podIp));
+                    hostname, p.getSpec().getSubdomain(), podIp, dns));
             sandboxReady = true;
             return true;
         } catch (ContainerRuntime.RuntimeFailure | RuntimeException e) {
@@ -482,7 +489,7 @@ final class PodWorker {
         String hostname = p.getSpec().getHostname() != null && !p.getSpec().getHostname().isEmpty()
                 ? p.getSpec().getHostname() : p.getMetadata().getName();
         return new PodSandboxConfig(uid, p.getMetadata().getNamespace(), p.getMetadata().getName(),
-                hostname.length() > 63 ? hostname.substring(0, 63) : hostname, p.getSpec().getSubdomain(), podIp);
+                hostname.length() > 63 ? hostname.substring(0, 63) : hostname, p.getSpec().getSubdomain(), podIp, dns);
     }
 
     /** Sets volumes up the first time, then refreshes them at each resync or when labels/annotations change. */

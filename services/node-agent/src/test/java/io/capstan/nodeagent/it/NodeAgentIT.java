@@ -143,6 +143,54 @@ class NodeAgentIT {
     }
 
     @Test
+    void aPodsResolvConfAndHostsFollowItsDnsPolicyDnsConfigAndSubdomain() {
+        String ns = namespace("dns");
+        apply(ns, """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: resolver}
+                spec:
+                  nodeName: %s
+                  hostname: web-0
+                  subdomain: web
+                  dnsConfig:
+                    nameservers: ["192.0.2.53"]
+                    searches: [corp.example]
+                    options: [{name: ndots, value: "2"}, {name: edns0}]
+                  containers:
+                  - name: main
+                    image: busybox
+                    command: ["sleep", "3600"]
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: none}
+                spec:
+                  nodeName: %s
+                  dnsPolicy: None
+                  dnsConfig: {nameservers: ["192.0.2.1"]}
+                  containers:
+                  - name: main
+                    image: busybox
+                    command: ["sleep", "3600"]
+                """.formatted(Cluster.NODE, Cluster.NODE));
+        kubectl.run("-n", ns, "wait", "--for=condition=Ready", "pod/resolver", "pod/none", "--timeout=100s").ok();
+
+        String resolv = kubectl.run("-n", ns, "exec", "resolver", "--", "cat", "/etc/resolv.conf").ok().stdout();
+        List<String> lines = resolv.lines().toList();
+        // the node's own search domains, if any, come between the cluster's and the pod's
+        assertThat(lines.get(0)).as(resolv).startsWith("search " + ns + ".svc.cluster.local svc.cluster.local cluster.local ")
+                .endsWith(" corp.example");
+        assertThat(lines.subList(1, lines.size())).as(resolv)
+                .containsExactly("nameserver 127.0.1." + Cluster.index, "nameserver 192.0.2.53", "options ndots:2 edns0");
+        String podIp = jsonpath(ns, "pod/resolver", "{.status.podIP}");
+        assertThat(kubectl.run("-n", ns, "exec", "resolver", "--", "cat", "/etc/hosts").ok().stdout())
+                .contains(podIp + "\tweb-0.web." + ns + ".svc.cluster.local\tweb-0");
+        assertThat(kubectl.run("-n", ns, "exec", "none", "--", "cat", "/etc/resolv.conf").ok().stdout())
+                .isEqualTo("nameserver 192.0.2.1\n");
+    }
+
+    @Test
     void aCrashingContainerGoesIntoCrashLoopBackOff() {
         String ns = namespace("crash");
         apply(ns, """

@@ -509,7 +509,7 @@ public abstract class ContainerRuntimeContract {
         String uid = UUID.randomUUID().toString();
         String name = "pod-" + uid.substring(0, 8);
         try {
-            PodSandbox sandbox = runtime.runPodSandbox(new PodSandboxConfig(uid, "default", name, name, null, ip));
+            PodSandbox sandbox = runtime.runPodSandbox(new PodSandboxConfig(uid, "default", name, name, null, ip, null));
             pods.add(uid);
             return new Pod(uid, name, ip, sandbox);
         } catch (RuntimeFailure e) {
@@ -594,7 +594,7 @@ public abstract class ContainerRuntimeContract {
 
         public ContainerConfig build() {
             return new ContainerConfig(new ContainerId(pod.uid, name, attempt), pod.sandbox,
-                    new PodSandboxConfig(pod.uid, "default", pod.hostname, pod.hostname, null, pod.ip), image,
+                    new PodSandboxConfig(pod.uid, "default", pod.hostname, pod.hostname, null, pod.ip, null), image,
                     command, args, env, workingDir, mounts, resources, false, false);
         }
     }

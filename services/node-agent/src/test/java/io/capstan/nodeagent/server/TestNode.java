@@ -51,7 +51,7 @@ final class TestNode implements PodDirectory, AutoCloseable {
     PodView addPod(String namespace, String name, String uid, List<String> containers) throws Exception {
         String id = uid == null ? UUID.randomUUID().toString() : uid;
         String ip = subnet + (2 + pods.size());
-        PodSandboxConfig config = new PodSandboxConfig(id, namespace, name, name, null, ip);
+        PodSandboxConfig config = new PodSandboxConfig(id, namespace, name, name, null, ip, null);
         runtime.runPodSandbox(config);
         sandboxes.put(id, config);
         PodView view = new PodView(id, namespace, name, ip, List.of(), containers);

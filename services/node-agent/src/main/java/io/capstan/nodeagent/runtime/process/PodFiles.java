@@ -35,8 +35,11 @@ final class PodFiles {
                 + ip + "\t" + names + "\n";
     }
 
-    /** The node's resolver configuration, until the cluster serves DNS. */
-    static String resolvConf() throws IOException {
+    /** The pod's resolver configuration, or the node's when the node-agent formed none. */
+    static String resolvConf(PodSandboxConfig pod) throws IOException {
+        if (pod.dns() != null) {
+            return pod.dns().resolvConf();
+        }
         Path host = Path.of("/etc/resolv.conf");
         return Files.isReadable(host) ? Files.readString(host) : "";
     }

@@ -133,7 +133,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             Files.createDirectories(podDir.resolve("containers"));
             writeIfChanged(podDir.resolve("etc-hosts"), PodFiles.hosts(config));
             writeIfChanged(podDir.resolve("hostname"), PodFiles.hostname(config) + "\n");
-            writeIfChanged(podDir.resolve("resolv.conf"), PodFiles.resolvConf());
+            writeIfChanged(podDir.resolve("resolv.conf"), PodFiles.resolvConf(config));
         } catch (IOException e) {
             throw new RuntimeFailure("CreatePodSandboxError", "cannot prepare the pod's directory " + podDir + ": "
                     + e.getMessage(), e);

@@ -72,7 +72,7 @@ class CommandsTest {
     }
 
     private static ContainerConfig config(Map<String, String> env) {
-        PodSandboxConfig pod = new PodSandboxConfig("uid", "default", "web-0", "web-0", null, "127.244.1.5");
+        PodSandboxConfig pod = new PodSandboxConfig("uid", "default", "web-0", "web-0", null, "127.244.1.5", null);
         return new ContainerConfig(new ContainerId("uid", "main", 0), new PodSandbox("uid", Path.of("/pods/uid")), pod,
                 "python", List.of(), List.of(), env, null, List.of(), ContainerConfig.Resources.NONE, false, false);
     }

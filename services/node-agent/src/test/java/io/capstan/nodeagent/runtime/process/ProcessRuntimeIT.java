@@ -47,11 +47,11 @@ class ProcessRuntimeIT extends ContainerRuntimeContract {
                 new ProcessRuntime.Options(false, null, Duration.ofSeconds(30)))) {
             assertThat(host.capabilities().isolation()).isFalse();
             var sandbox = host.runPodSandbox(new PodSandboxConfig(
-                    "host-pod", "default", "host-pod", "host-pod", null, "127.244.250.1"));
+                    "host-pod", "default", "host-pod", "host-pod", null, "127.244.250.1", null));
             var config = new ContainerConfig(
                     new ContainerId("host-pod", "main", 0), sandbox,
                     new PodSandboxConfig("host-pod", "default", "host-pod", "host-pod",
-                            null, "127.244.250.1"),
+                            null, "127.244.250.1", null),
                     "busybox", List.of("sh", "-c", "echo $GREETING; pwd; which wget"), List.of(),
                     Map.of("GREETING", "on the host"), "/tmp", List.of(),
                     Resources.NONE, false, false);
