@@ -553,7 +553,9 @@ public final class ResourceStore {
             }
         } else {
             updated = desired;
-            if (st.hasStatus()) {
+            // A binding writes spec.nodeName and the PodScheduled condition (Subresources.bind) on a
+            // copy of the stored pod, so its status is the one to keep.
+            if (st.hasStatus() && !"binding".equals(subresource)) {
                 if (old.has("status")) {
                     updated.set("status", old.get("status"));
                 } else {

@@ -118,6 +118,35 @@ final class Subresources {
         if (annotations.isObject()) {
             annotations.fields().forEachRemaining(e -> KubeJson.with(pod, "metadata", "annotations").set(e.getKey(), e.getValue()));
         }
+        setScheduled(pod);
         return pod;
+    }
+
+    /**
+     * PodScheduled=True, as the binding storage does upstream ({@code podutil.UpdatePodCondition}):
+     * the transition time moves only when the status changes, a reason or message of the failed
+     * attempts is cleared.
+     */
+    private static void setScheduled(ObjectNode pod) {
+        ObjectNode status = KubeJson.with(pod, "status");
+        JsonNode existing = status.path("conditions");
+        com.fasterxml.jackson.databind.node.ArrayNode conditions = existing.isArray()
+                ? (com.fasterxml.jackson.databind.node.ArrayNode) existing : status.putArray("conditions");
+        ObjectNode scheduled = null;
+        for (JsonNode c : conditions) {
+            if ("PodScheduled".equals(c.path("type").asText()) && c.isObject()) {
+                scheduled = (ObjectNode) c;
+            }
+        }
+        if (scheduled == null) {
+            scheduled = conditions.addObject().put("type", "PodScheduled");
+        }
+        if (!"True".equals(scheduled.path("status").asText())) {
+            scheduled.put("lastTransitionTime", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        }
+        scheduled.put("status", "True");
+        scheduled.putNull("lastProbeTime");
+        scheduled.remove("reason");
+        scheduled.remove("message");
     }
 }

@@ -271,7 +271,12 @@ class ApiSemanticsIT {
                 "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
         String binding = "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"p\"},\"target\":{\"kind\":\"Node\",\"name\":\"node-1\"}}";
         assertThat(rest.post("/api/v1/namespaces/" + ns + "/pods/p/binding", binding).code()).isEqualTo(201);
-        assertThat(rest.get("/api/v1/namespaces/" + ns + "/pods/p").body().path("spec").path("nodeName").asText()).isEqualTo("node-1");
+        JsonNode bound = rest.get("/api/v1/namespaces/" + ns + "/pods/p").body();
+        assertThat(bound.path("spec").path("nodeName").asText()).isEqualTo("node-1");
+        JsonNode scheduled = bound.path("status").path("conditions").get(0);
+        assertThat(scheduled.path("type").asText()).isEqualTo("PodScheduled");
+        assertThat(scheduled.path("status").asText()).isEqualTo("True");
+        assertThat(scheduled.path("lastTransitionTime").asText()).isNotEmpty();
         Rest.Answer twice = rest.post("/api/v1/namespaces/" + ns + "/pods/p/binding", binding);
         assertThat(twice.code()).isEqualTo(409);
         Rest.Answer graceful = rest.delete("/api/v1/namespaces/" + ns + "/pods/p");
