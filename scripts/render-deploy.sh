@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the deployment files derived from others: charts/capstan/files/ (copies of
-# observability/'s alerts and dashboards, which Helm can only read inside the chart) and k8s/
+# observability/'s alerts, dashboards and Envoy stats listeners and of mesh/envoy/bootstrap.yaml,
+# which Helm can only read inside the chart) and k8s/
 # (charts/capstan rendered by Helm with its default values, release and namespace "capstan").
 # tests/deploy's GeneratedFilesTest fails while they are stale; this runs it in update mode.
 set -euo pipefail

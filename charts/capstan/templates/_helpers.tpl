@@ -70,6 +70,45 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "http://%s-api-server.%s.svc.%s:%d" (include "capstan.fullname" .) .Release.Namespace .Values.clusterDomain (int .Values.apiServer.port) -}}
 {{- end -}}
 
+{{/* The mesh control plane's xDS server as host:port, for the node data planes: proxy.xdsAddress, else the chart's Service. */}}
+{{- define "capstan.xdsAddress" -}}
+{{- if .Values.proxy.xdsAddress -}}
+{{- .Values.proxy.xdsAddress -}}
+{{- else if .Values.meshControlPlane.enabled -}}
+{{- printf "%s-mesh-control-plane.%s.svc.%s:%d" (include "capstan.fullname" .) .Release.Namespace .Values.clusterDomain (int .Values.meshControlPlane.xdsPort) -}}
+{{- else -}}
+{{- fail "proxy.xdsAddress is required when meshControlPlane.enabled is false" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The pod-level settings of a node data plane (proxy, envoy): its own security context; call with (dict "root" $ "values" .Values.proxy). */}}
+{{- define "capstan.nodeDataPlanePod" -}}
+serviceAccountName: {{ include "capstan.serviceAccountName" .root }}
+automountServiceAccountToken: false
+securityContext:
+  {{- toYaml .values.podSecurityContext | nindent 2 }}
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+# In the host's network namespace, as kube-proxy: NodePorts at the node's address. The host
+# cluster's DNS still resolves the mesh control plane's Service.
+hostNetwork: true
+dnsPolicy: ClusterFirstWithHostNet
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
 {{/* Spread a role's replicas over nodes unless the values give an affinity of their own. */}}
 {{- define "capstan.scheduling" -}}
 {{- with .values.nodeSelector }}

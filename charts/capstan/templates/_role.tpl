@@ -1,12 +1,15 @@
 {{/*
 One leader-elected or load-balanced Capstan role as a Deployment with its Service (for clients
 and for scraping /q/metrics) and its PodDisruptionBudget. Call with
-(dict "root" $ "component" "scheduler" "values" .Values.scheduler "env" (include ... ) "ready" "/q/health/ready" "live" "/q/health/live").
+(dict "root" $ "component" "scheduler" "values" .Values.scheduler "env" (include ... ) "ready" "/q/health/ready" "live" "/q/health/live"),
+optionally with "portName" (of the HTTP port, default http) and "extraPorts" (more ports of the
+container and the Service: a list of dicts with name, port and optionally appProtocol).
 */}}
 {{- define "capstan.role" -}}
 {{- $root := .root -}}
 {{- $name := printf "%s-%s" (include "capstan.fullname" $root) .component -}}
 {{- $labels := dict "root" $root "component" .component -}}
+{{- $portName := .portName | default "http" -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -49,8 +52,11 @@ spec:
             {{- toYaml . | nindent 12 }}
             {{- end }}
           ports:
-            - {name: http, containerPort: {{ .values.port }}}
-          {{- include "capstan.probes" (dict "port" "http" "ready" .ready "live" .live) | nindent 10 }}
+            - {name: {{ $portName }}, containerPort: {{ .values.port }}}
+            {{- range .extraPorts }}
+            - {name: {{ .name }}, containerPort: {{ .port }}}
+            {{- end }}
+          {{- include "capstan.probes" (dict "port" $portName "ready" .ready "live" .live) | nindent 10 }}
           resources:
             {{- toYaml .values.resources | nindent 12 }}
           securityContext:
@@ -80,12 +86,20 @@ spec:
   selector:
     {{- include "capstan.selectorLabels" $labels | nindent 4 }}
   ports:
-    - name: http
+    - name: {{ $portName }}
       port: {{ .values.port }}
-      targetPort: http
+      targetPort: {{ $portName }}
       {{- with (.values.service).nodePort }}
       nodePort: {{ . }}
       {{- end }}
+    {{- range .extraPorts }}
+    - name: {{ .name }}
+      port: {{ .port }}
+      targetPort: {{ .name }}
+      {{- with .appProtocol }}
+      appProtocol: {{ . }}
+      {{- end }}
+    {{- end }}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget

@@ -43,9 +43,16 @@ class ChartTest {
     private static final Path EXTERNAL = Chart.DIR.resolve("ci/external-values.yaml");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+    private static final Map<String, Object> ENVOY = Map.of("envoy.enabled", true, "proxy.enabled", false);
+    private static final Set<String> NODE_DATA_PLANES = Set.of("proxy", "envoy");
+    private static final String XDS_ADDRESS = "capstan-mesh-control-plane.capstan.svc.cluster.local:15010";
+
     private static List<HasMetadata> render(String valuesSet) {
-        return "external".equals(valuesSet) ? Chart.objects(Chart.render(Map.of(), EXTERNAL))
-                : Chart.objects(Chart.render(Map.of()));
+        return switch (valuesSet) {
+            case "external" -> Chart.objects(Chart.render(Map.of(), EXTERNAL));
+            case "envoy" -> Chart.objects(Chart.render(ENVOY));
+            default -> Chart.objects(Chart.render(Map.of()));
+        };
     }
 
     @Test
@@ -56,7 +63,7 @@ class ChartTest {
     }
 
     @ParameterizedTest(name = "{0} values")
-    @ValueSource(strings = {"default", "external"})
+    @ValueSource(strings = {"default", "external", "envoy"})
     void everyObjectParsesAsItsFabric8Model(String valuesSet) {
         List<HasMetadata> objects = render(valuesSet);
         assertThat(objects).isNotEmpty();
@@ -71,18 +78,32 @@ class ChartTest {
     }
 
     @ParameterizedTest(name = "{0} values")
-    @ValueSource(strings = {"default", "external"})
+    @ValueSource(strings = {"default", "external", "envoy"})
     void everyContainerHasAnImageProbesResourcesAndANonRootSecurityContext(String valuesSet) {
         List<HasMetadata> objects = render(valuesSet);
         List<PodTemplateSpec> templates = podTemplates(objects);
         assertThat(templates).hasSizeGreaterThanOrEqualTo(4);
         for (PodTemplateSpec template : templates) {
             PodSpec pod = template.getSpec();
-            assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-            assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
+            String component = template.getMetadata().getLabels().get("app.kubernetes.io/component");
+            boolean nodeDataPlane = NODE_DATA_PLANES.contains(component);
+            if (nodeDataPlane) {
+                // Root for ports below 1024 in the host's network namespace, with no capability but that one (chart README "Mesh").
+                assertThat(pod.getSecurityContext().getRunAsUser()).as(component).isZero();
+                assertThat(pod.getHostNetwork()).as(component).isTrue();
+            } else {
+                assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+                assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
+            }
             assertThat(pod.getAutomountServiceAccountToken()).isFalse();
             for (Container c : pod.getContainers()) {
-                String what = template.getMetadata().getLabels().get("app.kubernetes.io/component") + "/" + c.getName();
+                String what = component + "/" + c.getName();
+                if (nodeDataPlane) {
+                    assertThat(c.getSecurityContext().getCapabilities().getAdd()).as(what).containsExactly("NET_BIND_SERVICE");
+                    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(what).isTrue();
+                } else {
+                    assertThat(c.getSecurityContext().getCapabilities().getAdd()).as(what).isNullOrEmpty();
+                }
                 assertThat(c.getImage()).as(what).matches("[a-z0-9./-]+(:[A-Za-z0-9._-]+)");
                 assertThat(c.getLivenessProbe()).as(what + " liveness").isNotNull();
                 assertThat(c.getReadinessProbe()).as(what + " readiness").isNotNull();
@@ -98,7 +119,7 @@ class ChartTest {
     void capstanRolesRunTheirOwnImagesWithQuarkusProbesOnTheirPorts() {
         Map<String, HasMetadata> objects = Chart.byKindAndName(render("default"));
         Map<String, Integer> ports = Map.of("api-server", 6443, "controller-manager", 10257, "scheduler", 10259,
-                "node-agent", 10250);
+                "node-agent", 10250, "mesh-control-plane", 15014, "proxy", 10256);
         ports.forEach((role, port) -> {
             HasMetadata workload = Optional.ofNullable(objects.get("Deployment/capstan-" + role))
                     .orElse(objects.get("DaemonSet/capstan-" + role));
@@ -155,6 +176,8 @@ class ChartTest {
         }
         Container agent = container(objects.get("DaemonSet/capstan-node-agent"));
         assertThat(env(agent, "CAPSTAN_NODE_AGENT_KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("kafka-0.example.internal:9092,kafka-1.example.internal:9092");
+        Container mesh = container(objects.get("Deployment/capstan-mesh-control-plane"));
+        assertThat(env(mesh, "CAPSTAN_MESH_KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("kafka-0.example.internal:9092,kafka-1.example.internal:9092");
     }
 
     @Test
@@ -167,7 +190,7 @@ class ChartTest {
     void replicatedRolesHaveTwoReplicasAndADisruptionBudget() {
         List<HasMetadata> objects = render("default");
         Map<String, HasMetadata> byName = Chart.byKindAndName(objects);
-        for (String role : List.of("api-server", "controller-manager", "scheduler")) {
+        for (String role : List.of("api-server", "controller-manager", "scheduler", "mesh-control-plane")) {
             Deployment d = (Deployment) byName.get("Deployment/capstan-" + role);
             assertThat(d.getSpec().getReplicas()).as(role).isEqualTo(2);
             assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
@@ -175,8 +198,8 @@ class ChartTest {
         Set<String> budgeted = objects.stream().filter(PodDisruptionBudget.class::isInstance)
                 .map(o -> ((PodDisruptionBudget) o).getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/component"))
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertThat(budgeted).containsExactly("api-server", "controller-manager", "etcd", "kafka", "scheduler");
-        assertThat(byName).containsKey("DaemonSet/capstan-node-agent");
+        assertThat(budgeted).containsExactly("api-server", "controller-manager", "etcd", "kafka", "mesh-control-plane", "scheduler");
+        assertThat(byName).containsKeys("DaemonSet/capstan-node-agent", "DaemonSet/capstan-proxy");
         Service api = (Service) byName.get("Service/capstan-api-server");
         assertThat(api.getSpec().getType()).isEqualTo("ClusterIP");
         assertThat(api.getSpec().getPorts().getFirst().getPort()).isEqualTo(6443);
@@ -189,7 +212,7 @@ class ChartTest {
         List<ServiceMonitor> monitors = objects.stream().filter(ServiceMonitor.class::isInstance).map(ServiceMonitor.class::cast).toList();
         assertThat(monitors).extracting(m -> m.getSpec().getEndpoints().getFirst().getRelabelings().getFirst().getReplacement())
                 .containsExactlyInAnyOrder("capstan-api-server", "capstan-controller-manager", "capstan-scheduler",
-                        "capstan-node-agent", "etcd");
+                        "capstan-node-agent", "capstan-mesh-control-plane", "capstan-proxy", "etcd");
         PrometheusRule rule = objects.stream().filter(PrometheusRule.class::isInstance).map(PrometheusRule.class::cast)
                 .findFirst().orElseThrow();
         JsonNode rulesFile = YAML.readTree(Repo.path("observability/prometheus/rules/capstan-alerts.yml").toFile());
@@ -204,8 +227,125 @@ class ChartTest {
         }
     }
 
+    @Test
+    void everyMonitorScrapesAPortOfItsServiceAndEveryJobTheRulesAndDashboardsSelectHasOne() {
+        Map<String, Object> values = new java.util.HashMap<>(ENVOY);
+        values.put("proxy.enabled", true);
+        values.put("envoy.nodeSelector.capstan\\.io/data-plane", "envoy");
+        values.put("monitoring.serviceMonitor.enabled", true);
+        Map<String, HasMetadata> objects = Chart.byKindAndName(Chart.objects(Chart.render(values)));
+        Set<String> jobs = new TreeSet<>();
+        objects.values().stream().filter(ServiceMonitor.class::isInstance).map(ServiceMonitor.class::cast).forEach(m -> {
+            var endpoint = m.getSpec().getEndpoints().getFirst();
+            jobs.add(endpoint.getRelabelings().getFirst().getReplacement());
+            Map<String, String> selector = m.getSpec().getSelector().getMatchLabels();
+            List<Service> services = objects.values().stream().filter(Service.class::isInstance).map(Service.class::cast)
+                    .filter(svc -> svc.getMetadata().getLabels().entrySet().containsAll(selector.entrySet())).toList();
+            assertThat(services).as(m.getMetadata().getName()).isNotEmpty().allSatisfy(svc ->
+                    assertThat(svc.getSpec().getPorts()).as(svc.getMetadata().getName()).anyMatch(p -> p.getName().equals(endpoint.getPort())));
+        });
+        assertThat(jobs).contains("envoy");
+        Set<String> selected = new TreeSet<>();
+        Observability.allQueries().forEach(q -> selected.addAll(PromQl.namesByJob(q.expr()).keySet()));
+        assertThat(jobs).containsAll(selected);
+    }
+
+    @Test
+    void meshControlPlaneServesXdsAndMonitoringThroughItsService() {
+        Map<String, HasMetadata> objects = Chart.byKindAndName(render("default"));
+        Service service = (Service) objects.get("Service/capstan-mesh-control-plane");
+        assertThat(service.getSpec().getPorts()).extracting(p -> p.getName() + "=" + p.getPort() + "/" + p.getTargetPort().getStrVal())
+                .containsExactly("http-monitoring=15014/http-monitoring", "grpc-xds=15010/grpc-xds");
+        assertThat(service.getSpec().getPorts().get(1).getAppProtocol()).isEqualTo("grpc");
+        Container c = container(objects.get("Deployment/capstan-mesh-control-plane"));
+        assertThat(c.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+                .containsExactly("http-monitoring=15014", "grpc-xds=15010");
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(env(c, "CAPSTAN_MESH_XDS_PORT")).isEqualTo("15010");
+        assertThat(env(c, "CAPSTAN_MESH_API_SERVER_URL")).isEqualTo("http://capstan-api-server.capstan.svc.cluster.local:6443");
+        assertThat(env(c, "CAPSTAN_MESH_KAFKA_BOOTSTRAP_SERVERS")).startsWith("capstan-kafka-0.capstan-kafka-headless.capstan.svc");
+    }
+
+    @Test
+    void nodeProxyRunsOnEveryNodeInTheHostNetworkWithItsNodeFromTheDownwardApi() {
+        Map<String, HasMetadata> objects = Chart.byKindAndName(render("default"));
+        DaemonSet proxy = (DaemonSet) objects.get("DaemonSet/capstan-proxy");
+        PodSpec pod = proxy.getSpec().getTemplate().getSpec();
+        assertThat(pod.getHostNetwork()).isTrue();
+        assertThat(pod.getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
+        Container c = pod.getContainers().getFirst();
+        assertThat(fieldRef(c, "CAPSTAN_PROXY_NODE_NAME")).isEqualTo("spec.nodeName");
+        assertThat(fieldRef(c, "CAPSTAN_PROXY_NODE_IP")).isEqualTo("status.hostIP");
+        assertThat(env(c, "CAPSTAN_PROXY_XDS_ADDRESS")).isEqualTo(XDS_ADDRESS);
+        assertThat(env(c, "CAPSTAN_PROXY_DNS_PORT")).isEqualTo("53");
+        assertThat(c.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort() + "/" + p.getProtocol())
+                .contains("dns-udp=53/UDP", "dns-tcp=53/TCP");
+        assertThat(((Service) objects.get("Service/capstan-proxy")).getSpec().getClusterIP()).isEqualTo("None");
+        assertThat(objects).doesNotContainKey("DaemonSet/capstan-envoy");
+
+        Container external = container(Chart.byKindAndName(render("external")).get("DaemonSet/capstan-proxy"));
+        assertThat(env(external, "CAPSTAN_PROXY_XDS_ADDRESS")).isEqualTo(XDS_ADDRESS);
+        Container elsewhere = container(Chart.byKindAndName(Chart.objects(Chart.render(Map.of("meshControlPlane.enabled", false,
+                "proxy.xdsAddress", "istiod.istio-system.svc:15010")))).get("DaemonSet/capstan-proxy"));
+        assertThat(env(elsewhere, "CAPSTAN_PROXY_XDS_ADDRESS")).isEqualTo("istiod.istio-system.svc:15010");
+    }
+
+    @Test
+    void proxyWithoutAMeshControlPlaneOrAnAddressIsRefused() {
+        assertThatThrownBy(() -> Chart.render(Map.of("meshControlPlane.enabled", false)))
+                .hasMessageContaining("proxy.xdsAddress is required when meshControlPlane.enabled is false");
+    }
+
+    @Test
+    void envoyIsTheOptionalNodeDataPlaneWithTheMeshBootstrapFilledInForItsNode() throws IOException {
+        Map<String, HasMetadata> objects = Chart.byKindAndName(render("envoy"));
+        assertThat(objects).doesNotContainKey("DaemonSet/capstan-proxy");
+        DaemonSet envoy = (DaemonSet) objects.get("DaemonSet/capstan-envoy");
+        PodSpec pod = envoy.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().getFirst();
+        assertThat(c.getImage()).isEqualTo("envoyproxy/envoy:v1.34.0");
+        assertThat(fieldRef(c, "NODE_NAME")).isEqualTo("spec.nodeName");
+        assertThat(fieldRef(c, "NODE_IP")).isEqualTo("status.hostIP");
+        assertThat(env(c, "XDS_HOST") + ":" + env(c, "XDS_PORT")).isEqualTo(XDS_ADDRESS);
+        String script = String.join(" ", c.getCommand());
+        assertThat(script).contains("exec envoy --config-path /tmp/bootstrap.yaml",
+                "--config-yaml \"$(cat /etc/envoy/stats-listeners.yaml)\"", "--disable-hot-restart");
+        ConfigMap config = (ConfigMap) objects.get("ConfigMap/capstan-envoy-bootstrap");
+        assertThat(pod.getVolumes()).anyMatch(v -> v.getConfigMap() != null
+                && v.getConfigMap().getName().equals(config.getMetadata().getName()));
+        String bootstrap = Repo.read("mesh/envoy/bootstrap.yaml");
+        assertThat(YAML.readTree(config.getData().get("bootstrap.yaml"))).isEqualTo(YAML.readTree(bootstrap));
+        assertThat(YAML.readTree(config.getData().get("stats-listeners.yaml")))
+                .isEqualTo(YAML.readTree(Repo.read("observability/envoy/stats-listeners.yaml")));
+        // Every placeholder of the bootstrap is set in the container and filled in before Envoy starts.
+        Set<String> placeholders = placeholders(bootstrap);
+        assertThat(placeholders).contains("NODE_NAME", "NODE_IP", "XDS_HOST", "XDS_PORT");
+        for (String name : placeholders) {
+            assertThat(c.getEnv()).as(name).anyMatch(e -> e.getName().equals(name));
+            assertThat(script).as(name).contains("s|[$]{" + name + "}|$" + name + "|g");
+        }
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz/ready");
+        assertThat(c.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+                .containsExactly("http-envoy-prom=15090", "http-health=15021");
+    }
+
+    static Set<String> placeholders(String text) {
+        Set<String> names = new TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([A-Z_]+)}").matcher(text);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    @Test
+    void envoyAndTheProxyOnTheSameNodesAreRefused() {
+        assertThatThrownBy(() -> Chart.render(Map.of("envoy.enabled", true)))
+                .hasMessageContaining("envoy.enabled and proxy.enabled: both bind every Service address on the same nodes");
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"meshControlPlane", "proxy", "metrics"})
+    @ValueSource(strings = {"metrics"})
     void rolesOfLaterIssuesAreReservedAndRefused(String role) {
         assertThatThrownBy(() -> Chart.render(Map.of(role + ".enabled", true)))
                 .hasMessageContaining(role + ".enabled: this Capstan role does not exist yet");
@@ -263,6 +403,11 @@ class ChartTest {
 
     private static Container container(HasMetadata workload) {
         return podTemplates(List.of(workload)).getFirst().getSpec().getContainers().getFirst();
+    }
+
+    private static String fieldRef(Container c, String name) {
+        return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(e -> e.getValueFrom().getFieldRef().getFieldPath())
+                .findFirst().orElseThrow(() -> new AssertionError(c.getName() + " has no " + name));
     }
 
     private static String env(Container c, String name) {

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What is derived stays in step with its source: charts/capstan/files holds observability/'s
- * alerts and dashboards (Helm reads no file outside the chart), and k8s/ is the chart rendered
+ * alerts, dashboards and Envoy stats listeners and mesh/envoy's bootstrap (Helm reads no file outside the chart), and k8s/ is the chart rendered
  * with its defaults, one file per template. {@code scripts/render-deploy.sh} runs this class with
  * {@code -Dcapstan.deploy.update=true} to write them instead of comparing.
  */
@@ -25,8 +25,10 @@ class GeneratedFilesTest {
             + " Do not edit.\n";
 
     @Test
-    void chartFilesAreTheObservabilityAlertsAndDashboards() {
+    void chartFilesAreTheObservabilityAlertsAndDashboardsAndTheEnvoyBootstrap() {
         Map<Path, String> expected = new TreeMap<>();
+        expected.put(Chart.DIR.resolve("files/envoy/bootstrap.yaml"), Repo.read("mesh/envoy/bootstrap.yaml"));
+        expected.put(Chart.DIR.resolve("files/envoy/stats-listeners.yaml"), Repo.read("observability/envoy/stats-listeners.yaml"));
         expected.put(Chart.DIR.resolve("files/prometheus/capstan-alerts.yml"),
                 Repo.read("observability/prometheus/rules/capstan-alerts.yml"));
         for (Path dashboard : list(Repo.path("observability/grafana/dashboards"))) {

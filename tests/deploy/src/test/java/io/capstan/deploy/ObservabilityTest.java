@@ -85,7 +85,36 @@ class ObservabilityTest {
             }
         }
         assertThat(uids).containsExactlyInAnyOrder("capstan-overview", "capstan-api-server", "capstan-scheduler",
-                "capstan-node-agents");
+                "capstan-node-agents", "capstan-mesh");
+    }
+
+    @Test
+    void everyJobTheRulesAndDashboardsSelectIsScrapedByTheComposePrometheus() {
+        Set<String> scraped = new java.util.TreeSet<>();
+        Observability.yaml(PROMETHEUS.resolve("prometheus.yml")).get("scrape_configs")
+                .forEach(j -> scraped.add(j.get("job_name").asText()));
+        assertThat(scraped).contains("capstan-mesh-control-plane", "capstan-proxy", "envoy");
+        Set<String> selected = new java.util.TreeSet<>();
+        Observability.allQueries().forEach(q -> selected.addAll(PromQl.namesByJob(q.expr()).keySet()));
+        assertThat(scraped).containsAll(selected);
+    }
+
+    @Test
+    void meshTrafficIsShownWithIstiosMetricNamesAndTheControlPlanesXds() {
+        Set<String> names = new java.util.TreeSet<>();
+        for (Observability.Query q : Observability.dashboardQueries()) {
+            if (q.where().startsWith("capstan-mesh.json")) {
+                names.addAll(PromQl.metricNames(q.expr()));
+            }
+        }
+        assertThat(names).contains("istio_requests_total", "istio_request_duration_milliseconds_bucket",
+                "istio_tcp_connections_opened_total", "istio_tcp_sent_bytes_total", "capstan_mesh_xds_pushes_total",
+                "capstan_mesh_xds_rejects_total", "capstan_mesh_xds_connected_proxies",
+                "capstan_mesh_proxy_convergence_seconds_bucket");
+        Set<String> alerts = new java.util.TreeSet<>();
+        Observability.ruleQueries().forEach(q -> alerts.add(q.where().substring(q.where().indexOf(" / ") + 3)));
+        assertThat(alerts).contains("CapstanMeshXdsRejected", "CapstanMeshNoProxiesConnected", "CapstanMeshConvergenceSlow",
+                "CapstanServiceErrors", "CapstanMeshControlPlaneDown");
     }
 
     @Test
