@@ -1,0 +1,45 @@
+package io.capstan.proxy;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/** The capstan-proxy process: one {@link NodeProxy} configured from {@code capstan.proxy.*}. */
+@ApplicationScoped
+public class ProxyApp {
+    private static final Logger LOG = Logger.getLogger(ProxyApp.class);
+
+    @Inject
+    ProxyConfig config;
+    @Inject
+    MeterRegistry registry;
+
+    private volatile NodeProxy proxy;
+
+    void onStart(@Observes StartupEvent ev) {
+        if (config.apiType() != ProxyConfig.ApiType.SOTW) {
+            throw new IllegalStateException("capstan.proxy.api-type " + config.apiType()
+                    + " is not implemented; use SOTW (state of the world)");
+        }
+        NodeProxy.Settings s = new NodeProxy.Settings(config.nodeName(), config.nodeIp(), config.xdsAddress(),
+                config.dnsPort(), config.dnsUpstream().orElse(null), config.eventLoops(),
+                config.xdsInitialBackoff(), config.xdsMaxBackoff());
+        proxy = new NodeProxy(s, registry).start();
+        LOG.infof("node proxy for node %s (%s), control plane %s", config.nodeName(), config.nodeIp(), config.xdsAddress());
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        NodeProxy p = proxy;
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    public NodeProxy proxy() {
+        return proxy;
+    }
+}

@@ -1,0 +1,51 @@
+package io.capstan.proxy;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The node proxy's settings ({@code capstan.proxy.*}); only what differs needs setting. The HTTP
+ * port for health and metrics is Quarkus' own ({@code quarkus.http.host}/{@code port}, 10256 as
+ * kube-proxy's healthz).
+ */
+@ConfigMapping(prefix = "capstan.proxy")
+public interface ProxyConfig {
+    /** This node's name: the proxy's xDS group is {@code node/<node-name>}. */
+    @WithDefault("node-1")
+    String nodeName();
+
+    /** This node's IP: NodePort listeners and the DNS server bind here. */
+    @WithDefault("127.0.0.1")
+    String nodeIp();
+
+    /** The mesh control plane's ADS endpoint, host:port (plaintext gRPC). */
+    @WithDefault("127.0.0.1:15010")
+    String xdsAddress();
+
+    /** UDP and TCP port of the DNS server at node-ip; 0 disables it. */
+    @WithDefault("53")
+    int dnsPort();
+
+    /** host:port of a resolver that answers names outside cluster.local; without it they are REFUSED. */
+    Optional<String> dnsUpstream();
+
+    /** SOTW (state of the world) or DELTA; only SOTW is implemented, DELTA is refused at start. */
+    @WithDefault("SOTW")
+    ApiType apiType();
+
+    /** Event-loop threads of the data plane; 0 is one per available core. */
+    @WithDefault("0")
+    int eventLoops();
+
+    /** First reconnect delay after the control plane went away; doubles up to {@link #xdsMaxBackoff()}. */
+    @WithDefault("200ms")
+    Duration xdsInitialBackoff();
+
+    @WithDefault("5s")
+    Duration xdsMaxBackoff();
+
+    enum ApiType { SOTW, DELTA }
+}
