@@ -42,18 +42,7 @@ class MetricNamesIT {
     static final Map<String, String> PENDING = Map.ofEntries(
             // kube-state-metrics' names, for the metrics role (issue 5 and later), which does not exist yet
             entry("kube_node_status_condition", "metrics (issue 5+)"),
-            entry("kube_pod_container_status_waiting_reason", "metrics (issue 5+)"),
-            // the mesh control plane's and the node proxy's, not started here yet
-            entry("capstan_mesh_xds_pushes_total", "mesh (issue 5)"),
-            entry("capstan_mesh_xds_connected_proxies", "mesh (issue 5)"),
-            entry("capstan_mesh_xds_rejects_total", "mesh (issue 5)"),
-            entry("capstan_mesh_proxy_convergence_seconds_bucket", "mesh (issue 5)"),
-            entry("istio_requests_total", "proxy (issue 5)"),
-            entry("istio_request_duration_milliseconds_bucket", "proxy (issue 5)"),
-            entry("istio_tcp_connections_opened_total", "proxy (issue 5)"),
-            entry("istio_tcp_connections_closed_total", "proxy (issue 5)"),
-            entry("istio_tcp_sent_bytes_total", "proxy (issue 5)"),
-            entry("istio_tcp_received_bytes_total", "proxy (issue 5)"));
+            entry("kube_pod_container_status_waiting_reason", "metrics (issue 5+)"));
     /** Made by Prometheus at scrape time, exported by nobody. */
     private static final Set<String> PROMETHEUS_OWN = Set.of("up");
     private static final List<String> SERVICE_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
@@ -88,12 +77,68 @@ class MetricNamesIT {
                 "capstan.node-agent.api-server-url", apiServer.url(),
                 "capstan.node-agent.kafka-bootstrap-servers", kafka.bootstrapServers(),
                 "capstan.node-agent.state-dir", stateDir.resolve("node").toString()));
+        int xdsPort = FreePorts.next();
+        ServiceProcess mesh = ServiceProcess.start("mesh", "mesh/control-plane", "127.0.0.1", FreePorts.next(), Map.of(
+                "capstan.mesh.api-server-url", apiServer.url(),
+                "capstan.mesh.kafka-bootstrap-servers", kafka.bootstrapServers(),
+                "capstan.mesh.xds-port", Integer.toString(xdsPort)), SERVICE_JVM, "/q/health/ready");
+        services.add(mesh);
+        ServiceProcess proxy = ServiceProcess.start("proxy", "services/proxy", "127.0.1." + index, FreePorts.next(), Map.of(
+                "capstan.proxy.node-name", "metrics-node-" + index,
+                "capstan.proxy.node-ip", "127.0.1." + index,
+                "capstan.proxy.xds-address", "127.0.0.1:" + xdsPort,
+                "capstan.proxy.dns-port", Integer.toString(FreePorts.next())), SERVICE_JVM);
+        services.add(proxy);
         scrapeUrls.put("capstan-api-server", apiServer.url() + "/q/metrics");
+        scrapeUrls.put("capstan-mesh-control-plane", mesh.url() + "/q/metrics");
+        scrapeUrls.put("capstan-proxy", proxy.url() + "/q/metrics");
         scrapeUrls.put("capstan-controller-manager", cm.url() + "/q/metrics");
         scrapeUrls.put("capstan-scheduler", scheduler.url() + "/q/metrics");
         scrapeUrls.put("capstan-node-agent", agent.url() + "/q/metrics");
         scrapeUrls.put("etcd", etcd.endpoint() + "/metrics");
         driveTheApi();
+        driveTheProxy();
+    }
+
+    /**
+     * An echo pod behind two Services, one HTTP (port named http) and one TCP, each asked through
+     * the node proxy at its cluster IP until it answers, so the proxy's request and connection
+     * meters and the control plane's push and convergence meters exist.
+     */
+    private static void driveTheProxy() {
+        String api = apiServer.url();
+        post(api + "/api/v1/namespaces/metrics-it/pods", """
+                {"apiVersion":"v1","kind":"Pod","metadata":{"name":"echo","labels":{"app":"echo"}},
+                 "spec":{"containers":[{"name":"echo","image":"capstan/echo:1.0","args":["--text=hi","--listen=:8080"],
+                   "readinessProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":1}}]}}""");
+        for (String[] svc : new String[][] {{"echo-http", "http"}, {"echo-tcp", "raw"}}) {
+            post(api + "/api/v1/namespaces/metrics-it/services", """
+                    {"apiVersion":"v1","kind":"Service","metadata":{"name":"%s"},
+                     "spec":{"selector":{"app":"echo"},"ports":[{"name":"%s","port":80,"targetPort":8080}]}}""".formatted(svc[0], svc[1]));
+        }
+        for (String svc : List.of("echo-http", "echo-tcp")) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            boolean answered = false;
+            while (!answered && System.nanoTime() < deadline) {
+                String service = send(HttpRequest.newBuilder(URI.create(api + "/api/v1/namespaces/metrics-it/services/" + svc)).build());
+                String ip = service.replaceAll("(?s).*\"clusterIP\":\"([0-9.]+)\".*", "$1");
+                HttpResponse<String> r = ip.matches("[0-9.]+") ? trySend(HttpRequest.newBuilder(URI.create("http://" + ip + "/"))
+                        .timeout(Duration.ofSeconds(2)).build()) : null;
+                answered = r != null && r.statusCode() == 200 && r.body().equals("hi\n");
+                if (!answered) {
+                    sleep(500);
+                }
+            }
+            assertThat(answered).as("%s answers through the node proxy", svc).isTrue();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static ServiceProcess start(String role, String host, Map<String, String> properties) {
@@ -243,6 +288,18 @@ class MetricNamesIT {
             }
         }
         return names;
+    }
+
+    /** The response, or null when the connection fails. */
+    private static HttpResponse<String> trySend(HttpRequest request) {
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String send(HttpRequest request) {
