@@ -101,9 +101,13 @@ public final class LocalCluster implements AutoCloseable {
         return "127.0.1." + Integer.parseInt(node.substring(node.lastIndexOf('-') + 1));
     }
 
-    /** Starts (or restarts) the node proxy of {@code node}; its DNS port stays the same across restarts. */
+    /**
+     * Starts (or restarts) the node proxy of {@code node}. It serves DNS on port 53 of the node's
+     * IP, where the node-agent's pods look for it (their resolv.conf names the node's IP), as
+     * root; on a free port otherwise.
+     */
     public ServiceProcess startProxy(String node) {
-        int dnsPort = dnsPorts.computeIfAbsent(node, n -> FreePorts.next());
+        int dnsPort = dnsPorts.computeIfAbsent(node, n -> "root".equals(System.getProperty("user.name")) ? 53 : FreePorts.next());
         ServiceProcess proxy = ServiceProcess.start("proxy", "services/proxy", nodeIp(node), FreePorts.next(),
                 Map.of("capstan.proxy.node-name", node,
                         "capstan.proxy.node-ip", nodeIp(node),

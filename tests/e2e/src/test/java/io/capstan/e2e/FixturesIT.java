@@ -46,7 +46,7 @@ class FixturesIT {
     @BeforeAll
     static void up() {
         fixtures = fixturesDir();
-        stack = LocalCluster.start(2);
+        stack = LocalCluster.start(2, true);
         kubectl = new Kubectl("1.33", stack.apiServer.url());
         eventually(Duration.ofSeconds(60), () -> readyNodes() == 2);
         kubectl.run("apply", "-f", fixtures.toString()).ok();
@@ -195,8 +195,143 @@ class FixturesIT {
         kubectl.run("delete", "pod", "too-big", "--wait=false").ok();
     }
 
+    // ---------------------------------------------------------------- Services carry traffic (issue 5)
+
     @Test
-    @Order(9)
+    @Order(10)
+    void theClusterIpAndTheNodePortReachEveryReplica() {
+        kubectl.run("rollout", "status", "deployment/deploy-example", "--timeout=120s").ok();
+        List<String> replicas = words(kubectl.run("get", "pods", "-l", "app=web,env=prod", "-o",
+                "jsonpath={.items[*].metadata.name}").ok().stdout());
+        assertThat(replicas).hasSize(3);
+        String vip = jsonpath("svc/web", "{.spec.clusterIP}");
+        assertThat(vip).startsWith("127.96.");
+        assertThat(answeredBy("http://" + vip + "/hostname")).containsExactlyInAnyOrderElementsOf(replicas);
+        assertThat(curl("http://" + vip + "/")).isEqualTo("version 1\n");
+        assertThat(jsonpath("svc/web-public", "{.spec.ports[0].nodePort}")).isEqualTo("30080");
+        for (String node : stack.nodeNames()) {
+            assertThat(answeredBy("http://" + LocalCluster.nodeIp(node) + ":30080/hostname")).containsAll(replicas);
+        }
+    }
+
+    @Test
+    @Order(11)
+    void deletingAPodUnderASteadyStreamFailsNoRequest() throws Exception {
+        String vip = jsonpath("svc/web", "{.spec.clusterIP}");
+        String victim = words(kubectl.run("get", "pods", "-l", "app=web,env=prod", "-o",
+                "jsonpath={.items[*].metadata.name}").ok().stdout()).get(0);
+        try (RequestStream stream = RequestStream.start(vip, 80, "/hostname")) {
+            stream.awaitAnswers(20);
+            kubectl.run("delete", "pod", victim).ok();
+            kubectl.run("rollout", "status", "deployment/deploy-example", "--timeout=120s").ok();
+            long after = stream.answers();
+            stream.awaitAnswers(after + 40);
+            RequestStream.Result result = stream.stop();
+            assertThat(result.failures()).as("failed requests: %s", result.failureSamples()).isZero();
+            assertThat(result.bodiesSince(after)).doesNotContain(victim + "\n");
+        }
+    }
+
+    @Test
+    @Order(12)
+    void aRollingUpdateMovesAnswersFromVersion1ToVersion2WithoutAFailedRequest() throws Exception {
+        String vip = jsonpath("svc/web", "{.spec.clusterIP}");
+        try (RequestStream stream = RequestStream.start(vip, 80, "/")) {
+            stream.awaitAnswers(20);
+            kubectl.run("patch", "deployment", "deploy-example", "--type=json", "-p",
+                    "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/args/0\",\"value\":\"--text=version 2\"}]").ok();
+            kubectl.run("rollout", "status", "deployment/deploy-example", "--timeout=180s").ok();
+            long after = stream.answers();
+            stream.awaitAnswers(after + 40);
+            RequestStream.Result result = stream.stop();
+            assertThat(result.failures()).as("failed requests: %s", result.failureSamples()).isZero();
+            assertThat(result.bodies()).contains("version 1\n", "version 2\n").containsOnly("version 1\n", "version 2\n");
+            assertThat(result.bodiesSince(after)).containsOnly("version 2\n");
+        }
+    }
+
+    @Test
+    @Order(13)
+    void blueGreenTrafficFollowsTheSelectorAtOnce() throws Exception {
+        for (String color : List.of("blue", "green")) {
+            kubectl.runWithInput("""
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata:
+                      name: bg-%1$s
+                    spec:
+                      replicas: 2
+                      selector:
+                        matchLabels: {app: bg, color: %1$s}
+                      template:
+                        metadata:
+                          labels: {app: bg, color: %1$s}
+                        spec:
+                          containers:
+                          - name: echo
+                            image: capstan/echo:1.0
+                            args: ["--text=%1$s", "--listen=:8080"]
+                            readinessProbe:
+                              httpGet: {path: /healthz, port: 8080}
+                              periodSeconds: 1
+                    """.formatted(color), "apply", "-f", "-").ok();
+        }
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: bg
+                spec:
+                  selector: {app: bg, color: blue}
+                  ports:
+                  - name: http
+                    port: 80
+                    targetPort: 8080
+                """, "apply", "-f", "-").ok();
+        kubectl.run("rollout", "status", "deployment/bg-blue", "--timeout=120s").ok();
+        kubectl.run("rollout", "status", "deployment/bg-green", "--timeout=120s").ok();
+        String vip = jsonpath("svc/bg", "{.spec.clusterIP}");
+        eventually(Duration.ofSeconds(30), () -> "blue\n".equals(curl("http://" + vip + "/")));
+        try (RequestStream stream = RequestStream.start(vip, 80, "/")) {
+            stream.awaitAnswers(20);
+            long switched = System.nanoTime();
+            kubectl.run("patch", "service", "bg", "-p", "{\"spec\":{\"selector\":{\"color\":\"green\"}}}").ok();
+            eventually(Duration.ofSeconds(10), () -> stream.lastBody().equals("green\n"));
+            long followedMillis = (System.nanoTime() - switched) / 1_000_000;
+            long after = stream.answers();
+            stream.awaitAnswers(after + 20);
+            RequestStream.Result result = stream.stop();
+            assertThat(result.failures()).as("failed requests: %s", result.failureSamples()).isZero();
+            assertThat(result.bodiesSince(after)).containsOnly("green\n");
+            System.out.println("blue/green: traffic followed the selector in " + followedMillis + " ms");
+        }
+    }
+
+    @Test
+    @Order(14)
+    void dnsAnswersEveryRecordTypeOnEachNodeAndInsidePods() throws Exception {
+        kubectl.run("create", "service", "externalname", "ext", "--external-name", "example.com").ok();
+        String vip = jsonpath("svc/web", "{.spec.clusterIP}");
+        String sts0 = jsonpath("pod/sts-example-0", "{.status.podIP}");
+        String sts1 = jsonpath("pod/sts-example-1", "{.status.podIP}");
+        for (String node : stack.nodeNames()) {
+            Dns dns = new Dns(LocalCluster.nodeIp(node), stack.dnsPort(node));
+            eventually(Duration.ofSeconds(20), () -> dns.lookup("ext.default.svc.cluster.local", "CNAME").equals(List.of("example.com.")));
+            assertThat(dns.lookup("web.default.svc.cluster.local", "A")).containsExactly(vip);
+            assertThat(dns.lookup("app.default.svc.cluster.local", "A")).containsExactlyInAnyOrder(sts0, sts1);
+            assertThat(dns.lookup("sts-example-0.app.default.svc.cluster.local", "A")).containsExactly(sts0);
+            assertThat(dns.lookup("sts-example-1.app.default.svc.cluster.local", "A")).containsExactly(sts1);
+            assertThat(dns.lookup("nothing.default.svc.cluster.local", "A")).isEmpty();
+        }
+        if (stack.dnsPort(stack.nodeNames().get(0)) == 53) { // the pods' resolv.conf names the node's proxy on port 53
+            String inPod = kubectl.run("exec", "nginx-pod", "--", "nslookup", "web.default.svc.cluster.local").ok().stdout();
+            assertThat(inPod).contains(vip);
+            assertThat(kubectl.run("exec", "nginx-pod", "--", "wget", "-qO-", "http://web/").ok().stdout()).startsWith("version ");
+        }
+    }
+
+    @Test
+    @Order(20)
     void whenANodeAgentDiesItsNodeGoesNotReadyAndItsPodsMove() throws Exception {
         kubectl.run("rollout", "status", "deployment/deploy-example", "--timeout=120s").ok();
         String victim = jsonpath("pod/" + words(kubectl.run("get", "pods", "-l", "app=web", "-o",
@@ -215,6 +350,35 @@ class FixturesIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** What {@code curl -s URL} prints, or null when curl fails; a new connection each time. */
+    static String curl(String url) {
+        try {
+            Process p = new ProcessBuilder("curl", "-sS", "--max-time", "3", url).redirectErrorStream(false).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return p.waitFor() == 0 ? out : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The pod names {@code url} (an echo's /hostname) answers with, curled until three in a row add none (at most 60 tries). */
+    static java.util.Set<String> answeredBy(String url) {
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        int unchanged = 0;
+        for (int i = 0; i < 60 && (seen.size() < 3 || unchanged < 10); i++) {
+            String answer = curl(url);
+            if (answer != null && seen.add(answer.trim())) {
+                unchanged = 0;
+            } else {
+                unchanged++;
+            }
+        }
+        return seen;
+    }
 
     static int readyNodes() {
         return (int) kubectl.run("get", "nodes", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")

@@ -50,7 +50,8 @@ public final class EchoServer {
             return;
         }
         HttpServer server = new EchoServer(options, System.out).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(0), "echo-shutdown"));
+        // On SIGTERM: stop accepting, let the requests in flight finish (up to 2 s), as a well-behaved server does.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(2), "echo-shutdown"));
     }
 
     HttpServer start() throws IOException {
