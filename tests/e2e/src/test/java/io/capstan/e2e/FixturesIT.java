@@ -331,6 +331,23 @@ class FixturesIT {
     }
 
     @Test
+    @Order(15)
+    void aLoadBalancerServiceGetsAnAddressFromThePoolThatAnswers() {
+        kubectl.run("expose", "deployment", "deploy-example", "--name=web-lb", "--type=LoadBalancer",
+                "--port=8081", "--target-port=8080").ok();
+        eventually(Duration.ofSeconds(60), () -> !jsonpath("svc/web-lb", "{.status.loadBalancer.ingress[0].ip}").isEmpty());
+        String ip = jsonpath("svc/web-lb", "{.status.loadBalancer.ingress[0].ip}");
+        assertThat(ip).startsWith("127.98.");
+        assertThat(kubectl.run("get", "svc", "web-lb").ok().stdout()).containsPattern("web-lb\\s+LoadBalancer\\s+127\\.96\\.\\S+\\s+" + ip.replace(".", "\\."));
+        eventually(Duration.ofSeconds(30), () -> {
+            String answer = curl("http://" + ip + ":8081/");
+            return answer != null && answer.startsWith("version ");
+        });
+        String nodePort = jsonpath("svc/web-lb", "{.spec.ports[0].nodePort}");
+        assertThat(curl("http://" + LocalCluster.nodeIp(stack.nodeNames().get(0)) + ":" + nodePort + "/")).startsWith("version ");
+    }
+
+    @Test
     @Order(20)
     void whenANodeAgentDiesItsNodeGoesNotReadyAndItsPodsMove() throws Exception {
         kubectl.run("rollout", "status", "deployment/deploy-example", "--timeout=120s").ok();
