@@ -86,6 +86,7 @@ public class ApiServer {
     void onStart(@Observes StartupEvent event) {
         init();
         Bootstrap.run(store, registry).thenCompose(v -> crds.start()).orTimeout(60, TimeUnit.SECONDS).join();
+        advertise();
         compactor.start();
         namespaces = new ObjectCache(etcd, ResourceStore.prefix(registry.find("", "v1", "namespaces").orElseThrow(), null)).start();
         priorityClasses = new ObjectCache(etcd, ResourceStore.prefix(registry.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow(), null)).start();
@@ -94,6 +95,29 @@ public class ApiServer {
                 servers -> relay = new FeedRelay(etcd, registry, servers, meters, identity(), feedConfig.progressIntervalMillis()).start(),
                 () -> LOG.warn("capstan.kafka.bootstrap-servers is not set: no change feed is published"));
         LOG.infof("api-server ready on etcd %s", config.etcdEndpoints());
+    }
+
+    /** The kubernetes Service's endpoints: this api-server's address and HTTP port. */
+    private void advertise() {
+        org.eclipse.microprofile.config.Config mp = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        int port = mp.getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
+        String host = config.advertiseAddress().orElseGet(() -> {
+            String h = mp.getOptionalValue("quarkus.http.host", String.class).orElse("0.0.0.0");
+            if (!h.equals("0.0.0.0") && !h.equals("::") && h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                return h;
+            }
+            try {
+                return java.net.InetAddress.getLocalHost().getHostAddress();
+            } catch (java.io.IOException e) {
+                return "127.0.0.1";
+            }
+        });
+        try {
+            Bootstrap.advertise(store, registry, host, port).orTimeout(30, TimeUnit.SECONDS).join();
+            LOG.infof("the kubernetes Service's endpoints name %s:%d", host, port);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not write the kubernetes Service's endpoints (%s:%d): %s", host, port, e.getMessage());
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -20,6 +20,13 @@ public interface ApiServerConfig {
     @WithDefault("1h")
     Duration eventTtl();
 
+    /**
+     * The address the {@code kubernetes} Service's Endpoints and EndpointSlice name for this
+     * api-server (kube-apiserver's --advertise-address); by default the HTTP host, or the host's
+     * address when that is a wildcard.
+     */
+    java.util.Optional<String> advertiseAddress();
+
     /** The Service cluster IP range. */
     @WithDefault("127.96.0.0/16")
     String serviceCidr();

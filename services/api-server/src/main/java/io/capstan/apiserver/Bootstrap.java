@@ -17,7 +17,10 @@ import java.util.concurrent.CompletionException;
  * The objects every cluster starts with, created if missing at each start: the namespaces
  * default, kube-system, kube-public and kube-node-lease, and the {@code kubernetes} Service in
  * default with the first address of the service range, and the PriorityClasses
- * system-cluster-critical and system-node-critical.
+ * system-cluster-critical and system-node-critical; and at every start the {@code kubernetes}
+ * Endpoints and EndpointSlice naming this api-server, so in-cluster clients reach it through the
+ * Service (the last api-server to start is the one named; kube-apiserver's lease reconciler, which
+ * lists every live one, is not built).
  */
 final class Bootstrap {
     static final List<String> NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
@@ -70,6 +73,45 @@ final class Bootstrap {
             port.put("targetPort", 6443);
             return ignoreExists(store.create(services, "default", svc, options)).thenApply(x -> null);
         });
+    }
+
+    /** Creates or replaces the {@code kubernetes} Endpoints and EndpointSlice with {@code ip:port}. */
+    static CompletableFuture<Void> advertise(ResourceStore store, ResourceRegistry registry, String ip, int port) {
+        WriteOptions options = new WriteOptions(false, "kube-apiserver", WriteOptions.FieldValidation.IGNORE, false);
+        ObjectNode endpoints = KubeJson.object();
+        endpoints.put("apiVersion", "v1");
+        endpoints.put("kind", "Endpoints");
+        endpoints.putObject("metadata").put("name", "kubernetes").put("namespace", "default")
+                .putObject("labels").put("endpointslice.kubernetes.io/skip-mirror", "true");
+        ObjectNode subset = endpoints.putArray("subsets").addObject();
+        subset.putArray("addresses").addObject().put("ip", ip);
+        subset.putArray("ports").addObject().put("name", "https").put("port", port).put("protocol", "TCP");
+        ObjectNode slice = KubeJson.object();
+        slice.put("apiVersion", "discovery.k8s.io/v1");
+        slice.put("kind", "EndpointSlice");
+        slice.putObject("metadata").put("name", "kubernetes").put("namespace", "default")
+                .putObject("labels").put("kubernetes.io/service-name", "kubernetes");
+        slice.put("addressType", ip.contains(":") ? "IPv6" : "IPv4");
+        ObjectNode endpoint = slice.putArray("endpoints").addObject();
+        endpoint.putArray("addresses").add(ip);
+        endpoint.putObject("conditions").put("ready", true).put("serving", true).put("terminating", false);
+        slice.putArray("ports").addObject().put("name", "https").put("port", port).put("protocol", "TCP");
+        return CompletableFuture.allOf(
+                upsert(store, registry.find("", "v1", "endpoints").orElseThrow(), endpoints, options),
+                upsert(store, registry.find("discovery.k8s.io", "v1", "endpointslices").orElseThrow(), slice, options));
+    }
+
+    private static CompletableFuture<Object> upsert(ResourceStore store, ResourceType type, ObjectNode obj, WriteOptions options) {
+        return store.create(type, "default", obj.deepCopy(), options).<CompletableFuture<Object>>handle((r, t) -> {
+            if (t == null) {
+                return CompletableFuture.completedFuture(r);
+            }
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof ApiException ae && ae.code() == 409) {
+                return store.update(type, "default", "kubernetes", null, obj, options).thenApply(x -> x);
+            }
+            return CompletableFuture.failedFuture(cause);
+        }).thenCompose(f -> f);
     }
 
     private static CompletableFuture<Object> ignoreExists(CompletableFuture<?> create) {

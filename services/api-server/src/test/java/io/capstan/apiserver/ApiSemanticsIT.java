@@ -288,6 +288,20 @@ class ApiSemanticsIT {
     }
 
     @Test
+    void theKubernetesServiceHasEndpointsNamingThisApiServer() {
+        JsonNode svc = rest.get("/api/v1/namespaces/default/services/kubernetes").body();
+        assertThat(svc.path("spec").path("clusterIP").asText()).isEqualTo("127.96.0.1");
+        JsonNode subset = rest.get("/api/v1/namespaces/default/endpoints/kubernetes").body().path("subsets").get(0);
+        assertThat(subset.path("addresses").get(0).path("ip").asText()).isEqualTo("127.0.0.1");
+        assertThat(subset.path("ports").get(0).path("name").asText()).isEqualTo("https");
+        assertThat(subset.path("ports").get(0).path("port").asInt()).isPositive();
+        JsonNode slice = rest.get("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes").body();
+        assertThat(slice.path("metadata").path("labels").path("kubernetes.io/service-name").asText()).isEqualTo("kubernetes");
+        assertThat(slice.path("endpoints").get(0).path("addresses").get(0).asText()).isEqualTo("127.0.0.1");
+        assertThat(slice.path("endpoints").get(0).path("conditions").path("ready").asBoolean()).isTrue();
+    }
+
+    @Test
     void clusterIpsAndNodePortsAreNeverHandedOutTwice() {
         String ns = namespace("alloc");
         Set<String> ips = new HashSet<>();
