@@ -263,9 +263,15 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
             c.wakeup();
         }
         if (t != null) {
-            t.interrupt();
             try {
-                t.join(TimeUnit.SECONDS.toMillis(10));
+                // The wakeup ends a poll; the feed thread then closes its consumer itself. An
+                // interrupt is only for a thread stuck elsewhere (a LIST, a backoff sleep): one
+                // that lands while the consumer closes makes Kafka log "Failed to close fetcher".
+                t.join(TimeUnit.SECONDS.toMillis(2));
+                if (t.isAlive()) {
+                    t.interrupt();
+                    t.join(TimeUnit.SECONDS.toMillis(8));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
