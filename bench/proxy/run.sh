@@ -8,6 +8,12 @@
 #
 #   bench/proxy/run.sh    BENCH_OPTS="-Dbench.seconds=30 -Dbench.rate=1000 -Dbench.services=1000"
 #
+# Trying JVM flags: -Dbench.proxyJvm="<flags>" replaces the proxy's flags (ProxyBench.PROXY_JVM),
+# -Dbench.proxyJvmExtra adds some (commas stand for spaces in both); -Dbench.memoryOnly=true runs the
+# memory phase alone (~15 s) and leaves REPORT.md alone, writing target/memory-only.json,
+# target/threads.txt, target/histogram.txt and, with -XX:NativeMemoryTracking=summary,
+# target/nmt-services.txt.
+#
 # Build first: (cd services/proxy && ../../mvnw -o install -DskipTests) and
 # (cd bench/proxy && ../../mvnw -o package). -Dcapstan.proxy.jar=<path> runs a proxy packaged elsewhere.
 set -euo pipefail

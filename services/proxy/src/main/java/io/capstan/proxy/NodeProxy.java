@@ -10,6 +10,7 @@ import io.capstan.proxy.dataplane.UpstreamCluster;
 import io.capstan.proxy.dns.DnsServer;
 import io.capstan.proxy.dns.DnsTable;
 import io.capstan.proxy.xds.AdsClient;
+import io.capstan.proxy.xds.ApiType;
 import io.capstan.proxy.xds.XdsResourceHandler;
 import io.capstan.xds.XdsNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +20,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -31,17 +33,27 @@ import java.util.concurrent.TimeUnit;
 public final class NodeProxy implements AutoCloseable {
     /** What a node proxy needs to start. */
     public record Settings(String nodeName, String nodeIp, String xdsAddress, int dnsPort, String dnsUpstream,
-                           int eventLoops, Duration xdsInitialBackoff, Duration xdsMaxBackoff) {
+                           int eventLoops, Duration xdsInitialBackoff, Duration xdsMaxBackoff, ApiType apiType) {
+        /** Delta xDS (the default). */
+        public Settings(String nodeName, String nodeIp, String xdsAddress, int dnsPort, String dnsUpstream,
+                        int eventLoops, Duration xdsInitialBackoff, Duration xdsMaxBackoff) {
+            this(nodeName, nodeIp, xdsAddress, dnsPort, dnsUpstream, eventLoops, xdsInitialBackoff, xdsMaxBackoff, ApiType.DELTA);
+        }
+
         public static Settings of(String nodeName, String nodeIp, String xdsAddress) {
-            return new Settings(nodeName, nodeIp, xdsAddress, 0, null, 0, Duration.ofMillis(100), Duration.ofSeconds(2));
+            return new Settings(nodeName, nodeIp, xdsAddress, 0, null, 0, Duration.ofMillis(100), Duration.ofSeconds(2), ApiType.DELTA);
         }
 
         public Settings withDnsPort(int port) {
-            return new Settings(nodeName, nodeIp, xdsAddress, port, dnsUpstream, eventLoops, xdsInitialBackoff, xdsMaxBackoff);
+            return new Settings(nodeName, nodeIp, xdsAddress, port, dnsUpstream, eventLoops, xdsInitialBackoff, xdsMaxBackoff, apiType);
         }
 
         public Settings withEventLoops(int n) {
-            return new Settings(nodeName, nodeIp, xdsAddress, dnsPort, dnsUpstream, n, xdsInitialBackoff, xdsMaxBackoff);
+            return new Settings(nodeName, nodeIp, xdsAddress, dnsPort, dnsUpstream, n, xdsInitialBackoff, xdsMaxBackoff, apiType);
+        }
+
+        public Settings withApiType(ApiType t) {
+            return new Settings(nodeName, nodeIp, xdsAddress, dnsPort, dnsUpstream, eventLoops, xdsInitialBackoff, xdsMaxBackoff, t);
         }
     }
 
@@ -59,7 +71,7 @@ public final class NodeProxy implements AutoCloseable {
         int loops = settings.eventLoops() > 0 ? settings.eventLoops() : Runtime.getRuntime().availableProcessors();
         this.group = new NioEventLoopGroup(loops, new DefaultThreadFactory("proxy-loop", true));
         this.dataPlane = new DataPlane(group, new ProxyMetrics(registry));
-        this.xds = new AdsClient(settings.xdsAddress(), XdsNames.nodeProxy(settings.nodeName(), settings.nodeIp()),
+        this.xds = new AdsClient(settings.apiType(), settings.xdsAddress(), XdsNames.nodeProxy(settings.nodeName(), settings.nodeIp()),
                 new ConfigStore(), group, registry, settings.xdsInitialBackoff(), settings.xdsMaxBackoff());
         this.dns = settings.dnsPort() > 0 || settings.dnsPort() == -1
                 ? new DnsServer(() -> dnsTable, group, settings.dnsUpstream()) : null;
@@ -90,6 +102,10 @@ public final class NodeProxy implements AutoCloseable {
 
     public String appliedVersion(String typeUrl) {
         return xds.appliedVersion(typeUrl);
+    }
+
+    public ApiType apiType() {
+        return xds.apiType();
     }
 
     public String lastRejection() {
@@ -140,6 +156,36 @@ public final class NodeProxy implements AutoCloseable {
                 case XdsTranslator.ROUTE_TYPE -> dataPlane.applyRoutes(XdsTranslator.routes(resources));
                 default -> throw new InvalidConfigException(List.of("type " + typeUrl + " is not supported"));
             }
+        }
+
+        @Override
+        public void applyDelta(String typeUrl, List<Any> updated, Collection<String> removed) throws InvalidConfigException {
+            switch (typeUrl) {
+                case XdsTranslator.CLUSTER_TYPE -> {
+                    dataPlane.applyClusterChanges(XdsTranslator.clusters(updated), removed);
+                    clustersApplied = true;
+                    rebuildDns();
+                }
+                case XdsTranslator.ENDPOINT_TYPE -> {
+                    dataPlane.applyAssignmentChanges(XdsTranslator.loadAssignments(updated), removed);
+                    rebuildDns();
+                }
+                case XdsTranslator.LISTENER_TYPE -> {
+                    dataPlane.applyListenerChanges(XdsTranslator.listeners(updated), removed);
+                    listenersApplied = true;
+                }
+                case XdsTranslator.ROUTE_TYPE -> dataPlane.applyRouteChanges(XdsTranslator.routes(updated), removed);
+                default -> throw new InvalidConfigException(List.of("type " + typeUrl + " is not supported"));
+            }
+        }
+
+        @Override
+        public Set<String> appliedNames(String typeUrl) {
+            return switch (typeUrl) {
+                case XdsTranslator.CLUSTER_TYPE -> dataPlane.clusters().all().keySet();
+                case XdsTranslator.LISTENER_TYPE -> dataPlane.listenerNames();
+                default -> Set.of();
+            };
         }
 
         @Override

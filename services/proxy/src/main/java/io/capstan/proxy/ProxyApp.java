@@ -21,15 +21,17 @@ public class ProxyApp {
     private volatile NodeProxy proxy;
 
     void onStart(@Observes StartupEvent ev) {
-        if (config.apiType() != ProxyConfig.ApiType.SOTW) {
-            throw new IllegalStateException("capstan.proxy.api-type " + config.apiType()
-                    + " is not implemented; use SOTW (state of the world)");
+        // gRPC would otherwise build a second pooled allocator (its own arenas and chunks) for the
+        // one xDS channel; Netty's shared one is plenty. Read when the channel is first built.
+        if (System.getProperty("io.grpc.netty.useCustomAllocator") == null) {
+            System.setProperty("io.grpc.netty.useCustomAllocator", "false");
         }
         NodeProxy.Settings s = new NodeProxy.Settings(config.nodeName(), config.nodeIp(), config.xdsAddress(),
                 config.dnsPort(), config.dnsUpstream().orElse(null), config.eventLoops(),
-                config.xdsInitialBackoff(), config.xdsMaxBackoff());
+                config.xdsInitialBackoff(), config.xdsMaxBackoff(), config.apiType());
         proxy = new NodeProxy(s, registry).start();
-        LOG.infof("node proxy for node %s (%s), control plane %s", config.nodeName(), config.nodeIp(), config.xdsAddress());
+        LOG.infof("node proxy for node %s (%s), control plane %s (%s xDS)", config.nodeName(), config.nodeIp(),
+                config.xdsAddress(), config.apiType());
     }
 
     void onStop(@Observes ShutdownEvent ev) {

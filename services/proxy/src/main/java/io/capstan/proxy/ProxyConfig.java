@@ -1,5 +1,6 @@
 package io.capstan.proxy;
 
+import io.capstan.proxy.xds.ApiType;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -32,8 +33,8 @@ public interface ProxyConfig {
     /** host:port of a resolver that answers names outside cluster.local; without it they are REFUSED. */
     Optional<String> dnsUpstream();
 
-    /** SOTW (state of the world) or DELTA; only SOTW is implemented, DELTA is refused at start. */
-    @WithDefault("SOTW")
+    /** DELTA (incremental xDS, Istio's default) or SOTW (state of the world). */
+    @WithDefault("DELTA")
     ApiType apiType();
 
     /** Event-loop threads of the data plane; 0 is one per available core. */
@@ -46,6 +47,4 @@ public interface ProxyConfig {
 
     @WithDefault("5s")
     Duration xdsMaxBackoff();
-
-    enum ApiType { SOTW, DELTA }
 }

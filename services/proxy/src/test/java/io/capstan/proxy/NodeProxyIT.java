@@ -6,6 +6,7 @@ import io.capstan.proxy.testing.MeshFixture;
 import io.capstan.proxy.testing.MeshFixture.Ep;
 import io.capstan.proxy.testing.RawHttp;
 import io.capstan.proxy.testing.TestControlPlane;
+import io.capstan.proxy.xds.ApiType;
 import io.capstan.testkit.FreePorts;
 import io.capstan.xds.XdsNames;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -44,11 +45,13 @@ import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The node proxy against the real java-control-plane serving hand-built snapshots (mesh/XDS.md
  * shapes), real backends on loopback and real clients. Every address is a random 127.96.x.y (or
- * 127.97.x.y for node IPs) and every port a free one, so runs never clash.
+ * 127.97.x.y for node IPs) and every port a free one, so runs never clash. Runs with delta xDS
+ * (the default); {@link NodeProxySotwIT} runs the same tests with state of the world.
  */
 class NodeProxyIT {
     private static final String NS = "default";
@@ -85,8 +88,14 @@ class NodeProxyIT {
         backends.close();
     }
 
+    /** The xDS variant the proxies of this class speak. */
+    ApiType apiType() {
+        return ApiType.DELTA;
+    }
+
     private NodeProxy startProxy(String nodeName, boolean dns) {
-        NodeProxy.Settings s = NodeProxy.Settings.of(nodeName, "127.0.0.1", controlPlane.address()).withEventLoops(2);
+        NodeProxy.Settings s = NodeProxy.Settings.of(nodeName, "127.0.0.1", controlPlane.address()).withEventLoops(2)
+                .withApiType(apiType());
         NodeProxy p = new NodeProxy(dns ? s.withDnsPort(-1) : s, new SimpleMeterRegistry()).start();
         proxies.add(p);
         return p;
@@ -356,13 +365,94 @@ class NodeProxyIT {
         int nacksBefore = controlPlane.nacks().size();
         controlPlane.push(node, bad);
         await("NACKs", () -> controlPlane.nacks().size() >= nacksBefore + 2);
-        List<String> reasons = controlPlane.nacks().stream().skip(nacksBefore).map(r -> r.getErrorDetail().getMessage()).toList();
+        List<TestControlPlane.Nack> nacks = controlPlane.nacks().stream().skip(nacksBefore).toList();
+        List<String> reasons = nacks.stream().map(TestControlPlane.Nack::message).toList();
         assertThat(reasons).anySatisfy(m -> assertThat(m).contains("maglev").contains("lb_policy MAGLEV is not supported"));
         assertThat(reasons).anySatisfy(m -> assertThat(m).contains("api_listener"));
-        assertThat(controlPlane.nacks().stream().skip(nacksBefore)).allSatisfy(r -> assertThat(r.getVersionInfo()).isEqualTo(v));
+        assertThat(nacks).allSatisfy(n -> assertThat(n.delta()).isEqualTo(apiType() == ApiType.DELTA));
+        if (apiType() == ApiType.SOTW) {
+            // A SotW NACK names the last good version.
+            assertThat(nacks).allSatisfy(r -> assertThat(r.versionInfo()).isEqualTo(v));
+        }
         assertThat(proxy.appliedVersion(XdsTranslator.CLUSTER_TYPE)).isEqualTo(v);
         assertThat(proxy.dataPlane().clusters().all()).doesNotContainKey(XdsNames.outboundCluster(80, "", XdsNames.serviceHost("maglev", NS)));
+        assertThat(proxy.dataPlane().boundListeners()).containsExactly(XdsNames.listenerName(vip, port));
         assertThat(get(vip, port, "/still")).matches("b[01] /still");
+
+        // The next good config applies (the rejected resources are not part of it).
+        int port2 = FreePorts.next();
+        String vip2 = MeshFixture.randomVip();
+        good.service("api", NS, vip2, port2, true, Cluster.LbPolicy.ROUND_ROBIN, false, List.of(backends.http("127.0.0.1", "api")));
+        controlPlane.push(node, good);
+        awaitHttp(vip2, port2);
+        assertThat(get(vip2, port2, "/x")).isEqualTo("api /x");
+        assertThat(get(vip, port, "/still")).matches("b[01] /still");
+    }
+
+    @Test
+    void anEndpointChangePushesOnlyThatClusterLoadAssignment() throws Exception {
+        assumeTrue(apiType() == ApiType.DELTA, "a state-of-the-world EDS response carries every CLA");
+        NodeProxy proxy = startProxy(node, false);
+        MeshFixture mesh = new MeshFixture();
+        List<String> vips = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            vips.add(MeshFixture.randomVip());
+            mesh.service("s" + i, NS, vips.get(i), port, true, Cluster.LbPolicy.ROUND_ROBIN, false, httpBackends(1));
+        }
+        String v = controlPlane.push(node, mesh);
+        for (String ip : vips) {
+            awaitHttp(ip, port);
+        }
+        String changed = XdsNames.outboundCluster(port, "", XdsNames.serviceHost("s1", NS));
+        String group = XdsNames.GROUP_NODE_PREFIX + node;
+        int pushesBefore = controlPlane.deltaPushes().size();
+        List<Ep> two = httpBackends(2);
+        String v2 = controlPlane.pushEndpoints(node, mesh.replaceEndpoints(changed, two), v);
+        await("the new endpoints", () -> proxy.dataPlane().clusters().get(changed).healthyCount() == 2);
+        await("EDS ACKed", () -> v2.equals(proxy.appliedVersion(XdsTranslator.ENDPOINT_TYPE)));
+        Thread.sleep(300);
+        List<TestControlPlane.DeltaPush> pushes = controlPlane.deltaPushes().stream().skip(pushesBefore)
+                .filter(p -> p.group().equals(group)).toList();
+        assertThat(pushes).containsExactly(new TestControlPlane.DeltaPush(group, XdsTranslator.ENDPOINT_TYPE, List.of(changed), List.of()));
+        assertThat(proxy.appliedVersion(XdsTranslator.CLUSTER_TYPE)).isEqualTo(v);
+        for (int i = 0; i < 3; i++) {
+            assertThat(proxy.dataPlane().clusters().get(XdsNames.outboundCluster(port, "", XdsNames.serviceHost("s" + i, NS))).healthyCount())
+                    .isEqualTo(i == 1 ? 2 : 1);
+        }
+        assertThat(proxy.lastRejection()).isNull();
+    }
+
+    @Test
+    void aRemovedServiceUnbindsItsListenerAndDropsItsCluster() throws Exception {
+        NodeProxy proxy = startProxy(node, false);
+        String vipB = MeshFixture.randomVip();
+        MeshFixture mesh = new MeshFixture()
+                .service("a", NS, vip, port, true, Cluster.LbPolicy.ROUND_ROBIN, false, httpBackends(1))
+                .service("b", NS, vipB, port, true, Cluster.LbPolicy.ROUND_ROBIN, false, httpBackends(1));
+        controlPlane.push(node, mesh);
+        awaitHttp(vip, port);
+        awaitHttp(vipB, port);
+        String clusterB = XdsNames.outboundCluster(port, "", XdsNames.serviceHost("b", NS));
+        String routeB = XdsNames.hostPort(XdsNames.serviceHost("b", NS), port);
+        String group = XdsNames.GROUP_NODE_PREFIX + node;
+        int pushesBefore = controlPlane.deltaPushes().size();
+
+        controlPlane.push(node, mesh.removeService("b", NS));
+        await("listener of b gone", () -> !proxy.dataPlane().boundListeners().contains(XdsNames.listenerName(vipB, port)));
+        await("cluster of b gone", () -> proxy.dataPlane().clusters().get(clusterB) == null);
+        assertThatThrownBy(() -> new Socket(vipB, port).close()).isInstanceOf(ConnectException.class);
+        assertThat(proxy.dataPlane().boundListeners()).containsExactly(XdsNames.listenerName(vip, port));
+        assertThat(proxy.dataPlane().routeNames()).doesNotContain(routeB);
+        assertThat(get(vip, port, "/a")).isEqualTo("b0 /a");
+        if (apiType() == ApiType.DELTA) {
+            List<TestControlPlane.DeltaPush> pushes = controlPlane.deltaPushes().stream().skip(pushesBefore)
+                    .filter(p -> p.group().equals(group)).toList();
+            assertThat(pushes).contains(
+                    new TestControlPlane.DeltaPush(group, XdsTranslator.CLUSTER_TYPE, List.of(), List.of(clusterB)),
+                    new TestControlPlane.DeltaPush(group, XdsTranslator.LISTENER_TYPE, List.of(), List.of(XdsNames.listenerName(vipB, port))));
+            assertThat(pushes).allSatisfy(p -> assertThat(p.names()).isEmpty());
+        }
+        assertThat(proxy.lastRejection()).isNull();
     }
 
     @Test
@@ -390,27 +480,35 @@ class NodeProxyIT {
     void keepsServingWhileTheControlPlaneIsGoneAndResyncsWhenItIsBack() throws Exception {
         List<Ep> web = httpBackends(2);
         NodeProxy proxy = startProxy(node, false);
-        MeshFixture mesh = new MeshFixture().service("web", NS, vip, port, true, Cluster.LbPolicy.ROUND_ROBIN, false, web);
+        String vipOld = MeshFixture.randomVip();
+        MeshFixture mesh = new MeshFixture().service("web", NS, vip, port, true, Cluster.LbPolicy.ROUND_ROBIN, false, web)
+                .service("old", NS, vipOld, port, false, Cluster.LbPolicy.ROUND_ROBIN, false, List.of(backends.tcp("127.0.0.1", "old")));
         controlPlane.push(node, mesh);
         awaitHttp(vip, port);
+        await("old bound", () -> proxy.dataPlane().boundListeners().contains(XdsNames.listenerName(vipOld, port)));
         controlPlane.stop();
         await("disconnected", () -> !proxy.xdsConnected());
         assertThat(get(vip, port, "/offline")).matches("b[01] /offline");
         int port2 = FreePorts.next();
         String vip2 = MeshFixture.randomVip();
         mesh.service("api", NS, vip2, port2, true, Cluster.LbPolicy.RANDOM, false, List.of(backends.http("127.0.0.1", "api")));
+        // Deleted while the proxy cannot hear it: no removal is ever pushed for it.
+        mesh.removeService("old", NS);
         controlPlane.push(node, mesh);
         controlPlane.start();
         awaitHttp(vip2, port2);
         assertThat(proxy.xdsConnected()).isTrue();
         assertThat(get(vip2, port2, "/x")).isEqualTo("api /x");
+        await("old unbound after the resync", () -> !proxy.dataPlane().boundListeners().contains(XdsNames.listenerName(vipOld, port)));
+        assertThat(proxy.dataPlane().clusters().get(XdsNames.outboundCluster(port, "", XdsNames.serviceHost("old", NS)))).isNull();
     }
 
     @Test
     void metricsCountRequestsAndConnectionsPerDestination() throws Exception {
         List<Ep> web = httpBackends(1);
         MeterRegistry registry = new SimpleMeterRegistry();
-        NodeProxy proxy = new NodeProxy(NodeProxy.Settings.of(node, "127.0.0.1", controlPlane.address()).withEventLoops(1), registry).start();
+        NodeProxy proxy = new NodeProxy(NodeProxy.Settings.of(node, "127.0.0.1", controlPlane.address()).withEventLoops(1)
+                .withApiType(apiType()), registry).start();
         proxies.add(proxy);
         controlPlane.push(node, new MeshFixture().service("web", NS, vip, port, true, Cluster.LbPolicy.ROUND_ROBIN, false, web));
         awaitHttp(vip, port);

@@ -31,6 +31,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyBench {
     private static final String NS = "default";
+    /**
+     * The proxy JVM flags this benchmark recommends (see REPORT.md, "JVM flags"): C1 only (no C2
+     * compiler, code or arenas: about 15 MB less RSS, and 40 MB less after load), a 64 MB serial
+     * heap that gives memory back after a full GC in one step, metaspace and code-cache thresholds
+     * high enough that no full GC is triggered by class loading or JIT-compiled code while serving,
+     * glibc heap trimmed every second, one direct Netty arena and no pooled heap arenas. Run it
+     * with MALLOC_ARENA_MAX=2.
+     */
+    static final String PROXY_JVM = "-XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps"
+            + " -XX:MetaspaceSize=64m -XX:MaxMetaspaceSize=80m -XX:ReservedCodeCacheSize=64m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1"
+            + " -Xss256k -XX:TrimNativeHeapInterval=1000 -XX:-UsePerfData"
+            + " -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=0";
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "bench/proxy");
@@ -39,13 +51,14 @@ public final class ProxyBench {
         int rate = Integer.getInteger("bench.rate", 1000);
         int connections = Integer.getInteger("bench.connections", 64);
         int services = Integer.getInteger("bench.services", 1000);
+        // Only the memory phase, for trying JVM flags: prints and writes target/memory-only.json, leaves REPORT.md alone.
+        boolean memoryOnly = Boolean.getBoolean("bench.memoryOnly");
         String proxyCpu = System.getProperty("bench.proxyCpu", "0");
         String benchCpu = System.getProperty("bench.benchCpu", "1");
         String jar = System.getProperty("capstan.proxy.jar", "services/proxy/target/quarkus-app/quarkus-run.jar");
         String proxyJvm = System.getProperty("bench.proxyJvm",
-                "-XX:+UseSerialGC -Xms16m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -Xss512k "
-                        + "-XX:MaxDirectMemorySize=64m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1")
-                + " " + System.getProperty("bench.proxyJvmExtra", "").replace(',', ' ');
+                PROXY_JVM)
+                .replace(',', ' ') + " " + System.getProperty("bench.proxyJvmExtra", "").replace(',', ' ');
 
         pin(ProcessHandle.current().pid(), benchCpu);
         Map<String, Object> results = new LinkedHashMap<>();
@@ -79,7 +92,7 @@ public final class ProxyBench {
                 MeshFixture mesh = new MeshFixture().service("web", NS, vip, port, true, Cluster.LbPolicy.LEAST_REQUEST, false,
                         List.of(Ep.healthy("127.0.0.1", backend.port())));
                 cp.push(node, mesh);
-                awaitHttp(vip, port, Duration.ofSeconds(60));
+                awaitHttp(proxy, vip, port, Duration.ofSeconds(60));
                 InetSocketAddress direct = new InetSocketAddress("127.0.0.1", backend.port());
                 InetSocketAddress viaProxy = new InetSocketAddress(vip, port);
 
@@ -103,11 +116,33 @@ public final class ProxyBench {
                 memory.put("appliedWithinMs", (System.nanoTime() - pushed) / 1_000_000);
                 Thread.sleep(5000);
                 memory.put("rssWith1000ServicesMb", rssMb(proxy.pid(), "VmRSS"));
+                memory.put("threads", status(proxy.pid(), "Threads"));
+                // RssFile is mapped files (libjvm.so, the CDS archive, jars), RssAnon the JVM's own memory.
+                memory.put("rssAnonMb", rssMb(proxy.pid(), "RssAnon"));
+                memory.put("rssFileMb", rssMb(proxy.pid(), "RssFile"));
                 results.put("memory", memory);
                 System.out.println("  " + memory);
+                if (proxyJvm.contains("NativeMemoryTracking")) {
+                    jcmd(proxy.pid(), dir.resolve("target/nmt-services.txt"), "VM.native_memory", "summary");
+                }
+                if (memoryOnly) {
+                    jcmd(proxy.pid(), dir.resolve("target/threads.txt"), "Thread.print");
+                    jcmd(proxy.pid(), dir.resolve("target/heap-before-gc.txt"), "GC.heap_info");
+                    jcmd(proxy.pid(), dir.resolve("target/histogram.txt"), "GC.class_histogram");
+                    jcmd(proxy.pid(), dir.resolve("target/heap-after-gc.txt"), "GC.heap_info");
+                    Thread.sleep(2000);
+                    memory.put("rssAfterFullGcMb", rssMb(proxy.pid(), "VmRSS"));
+                    System.out.println("  " + memory);
+                    Files.writeString(dir.resolve("target/memory-only.json"), Json.write(results));
+                    return;
+                }
 
                 System.out.printf("overhead: %d req/s direct and through the proxy, %ds warmup, %ds measured%n", rate, warmup, seconds);
+                long waitedBefore = runQueueWaitNanos(proxy.pid());
+                long cpuBefore = cpuTicks(proxy.pid());
                 LoadGenerator.Result[] side = load.openLoop(new InetSocketAddress[]{direct, viaProxy}, rate, warmup, seconds);
+                long waitedMs = (runQueueWaitNanos(proxy.pid()) - waitedBefore) / 1_000_000;
+                double cpuSec = (cpuTicks(proxy.pid()) - cpuBefore) / 100.0;
                 Map<String, Object> overhead = new LinkedHashMap<>();
                 overhead.put("rate", rate);
                 overhead.put("seconds", seconds);
@@ -115,6 +150,9 @@ public final class ProxyBench {
                 overhead.put("proxy", summary(side[1]));
                 overhead.put("addedP50Ms", ms(side[1].latencyMicros().getValueAtPercentile(50) - side[0].latencyMicros().getValueAtPercentile(50)));
                 overhead.put("addedP90Ms", ms(side[1].latencyMicros().getValueAtPercentile(90) - side[0].latencyMicros().getValueAtPercentile(90)));
+                // Time the proxy's runnable threads waited for its (shared) core: the machine's share of the tail.
+                overhead.put("proxyRunQueueWaitMs", waitedMs);
+                overhead.put("proxyCpuSeconds", cpuSec);
                 overhead.put("addedP99Ms", ms(side[1].latencyMicros().getValueAtPercentile(99) - side[0].latencyMicros().getValueAtPercentile(99)));
                 results.put("overhead", overhead);
                 System.out.println("  " + overhead);
@@ -133,9 +171,7 @@ public final class ProxyBench {
                 memory.put("rssAfterLoadMb", rssMb(proxy.pid(), "VmRSS"));
                 memory.put("peakRssMb", rssMb(proxy.pid(), "VmHWM"));
                 if (proxyJvm.contains("NativeMemoryTracking")) {
-                    new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(proxy.pid()),
-                            "VM.native_memory", "summary").redirectErrorStream(true)
-                            .redirectOutput(dir.resolve("target/nmt.txt").toFile()).start().waitFor(30, TimeUnit.SECONDS);
+                    jcmd(proxy.pid(), dir.resolve("target/nmt.txt"), "VM.native_memory", "summary");
                 }
                 System.out.println("  " + memory);
             } finally {
@@ -150,6 +186,12 @@ public final class ProxyBench {
         Files.writeString(dir.resolve("results/latest.json"), json);
         Files.writeString(dir.resolve("REPORT.md"), Report.render(results));
         System.out.println(json);
+    }
+
+    private static void jcmd(long pid, Path out, String... command) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid)));
+        cmd.addAll(List.of(command));
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start().waitFor(30, TimeUnit.SECONDS);
     }
 
     private static String javaBin() {
@@ -184,13 +226,41 @@ public final class ProxyBench {
     }
 
     private static double rssMb(long pid, String field) throws IOException {
+        long kb = status(pid, field);
+        return kb < 0 ? -1 : Math.round(kb / 102.4) / 10.0;
+    }
+
+    /** A number from /proc/<pid>/status (kB for the Vm* fields), or -1. */
+    private static long status(long pid, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith(field + ":")) {
-                long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                return Math.round(kb / 102.4) / 10.0;
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }
         return -1;
+    }
+
+    /** Sum over the process's threads of the time spent runnable but waiting for a CPU (/proc/.../schedstat). */
+    private static long runQueueWaitNanos(long pid) {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+                    sum += Long.parseLong(f[1]);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return sum;
+    }
+
+    private static long cpuTicks(long pid) throws IOException {
+        String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private static double cpuSeconds(long pid) throws IOException {
@@ -199,9 +269,12 @@ public final class ProxyBench {
         return ticks / 100.0;
     }
 
-    private static void awaitHttp(String ip, int port, Duration max) throws InterruptedException {
+    private static void awaitHttp(Process proxy, String ip, int port, Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < deadline) {
+            if (!proxy.isAlive()) {
+                throw new IllegalStateException("the proxy exited with " + proxy.exitValue() + "; see target/proxy.log");
+            }
             try (Socket s = new Socket()) {
                 s.setSoTimeout(2000);
                 s.connect(new InetSocketAddress(ip, port), 1000);

@@ -38,7 +38,13 @@ final class Report {
         b.append("| path | requests | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|---|\n");
         b.append(latRow("direct", direct)).append(latRow("through the proxy", proxy));
         b.append("\nAdded by the proxy: p50 ").append(ProxyBench.fmt(addedP50)).append(" ms, p90 ").append(ProxyBench.fmt(o.get("addedP90Ms")))
-                .append(" ms, p99 ").append(ProxyBench.fmt(addedP99)).append(" ms.\n\n");
+                .append(" ms, p99 ").append(ProxyBench.fmt(addedP99)).append(" ms.");
+        if (o.get("proxyRunQueueWaitMs") != null) {
+            b.append(" Over the warmup and the measured window the proxy used ").append(ProxyBench.fmt(o.get("proxyCpuSeconds")))
+                    .append(" s of CPU and its threads waited ").append(o.get("proxyRunQueueWaitMs"))
+                    .append(" ms in total for their (shared) core (`/proc/<pid>/task/*/schedstat`): time no change to the proxy can win back.");
+        }
+        b.append("\n\n");
         b.append("## Throughput (closed loop)\n\n");
         b.append(t.get("connections")).append(" keep-alive connections, each sending its next request when the answer arrives.\n\n");
         b.append("| path | req/s | errors | p50 ms | p99 ms |\n|---|---|---|---|---|\n");

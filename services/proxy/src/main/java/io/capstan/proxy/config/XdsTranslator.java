@@ -25,6 +25,9 @@ import io.netty.util.NetUtil;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -216,6 +219,19 @@ public final class XdsTranslator {
         }
         check(errors);
         return out;
+    }
+
+    /** Every listener on its own socket address (across responses, for incremental LDS). */
+    public static void checkUniqueSockets(Collection<ListenerSpec> listeners) throws InvalidConfigException {
+        List<String> errors = new ArrayList<>();
+        Map<String, String> sockets = new HashMap<>(listeners.size() * 2);
+        for (ListenerSpec l : listeners) {
+            String other = sockets.putIfAbsent(l.ip() + ":" + l.port(), l.name());
+            if (other != null) {
+                errors.add("Listener \"" + l.name() + "\": listener \"" + other + "\" already has address " + l.ip() + ":" + l.port());
+            }
+        }
+        check(errors);
     }
 
     public static List<RouteTable> routes(List<Any> resources) throws InvalidConfigException {

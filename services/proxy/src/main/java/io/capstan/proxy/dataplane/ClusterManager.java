@@ -3,7 +3,10 @@ package io.capstan.proxy.dataplane;
 import io.capstan.proxy.config.ClusterSpec;
 import io.capstan.proxy.config.LoadAssignmentSpec;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +68,42 @@ public final class ClusterManager {
         }
         assignments.keySet().retainAll(edsNames);
         clusters = Map.copyOf(next);
+    }
+
+    /** CDS incremental: {@code upserts} replace the clusters of their names, {@code removed} go. */
+    void applyClusterChanges(List<ClusterSpec> upserts, Collection<String> removed) {
+        Map<String, ClusterSpec> next = new LinkedHashMap<>(clusters.size() * 2);
+        for (UpstreamCluster c : clusters.values()) {
+            next.put(c.spec().name(), c.spec());
+        }
+        next.keySet().removeAll(removed);
+        for (ClusterSpec s : upserts) {
+            next.put(s.name(), s);
+        }
+        applyClusters(new ArrayList<>(next.values()));
+    }
+
+    /**
+     * EDS incremental: a removed ClusterLoadAssignment leaves its clusters without endpoints (as
+     * Envoy does); the contract always sends one per EDS cluster, so this happens only as the
+     * cluster itself goes.
+     */
+    void removeAssignments(Collection<String> edsNames) {
+        if (edsNames.isEmpty()) {
+            return;
+        }
+        Map<String, UpstreamCluster> current = clusters;
+        for (String name : edsNames) {
+            if (assignments.remove(name) == null) {
+                continue;
+            }
+            LoadAssignmentSpec empty = new LoadAssignmentSpec(name, List.of());
+            for (UpstreamCluster c : current.values()) {
+                if (name.equals(c.spec().edsName())) {
+                    c.assign(empty, pools::evict);
+                }
+            }
+        }
     }
 
     private static boolean sameDestination(ClusterSpec a, ClusterSpec b) {

@@ -1,13 +1,18 @@
 package io.capstan.proxy.dataplane;
 
 import io.capstan.proxy.config.ClusterSpec;
+import io.capstan.proxy.config.InvalidConfigException;
 import io.capstan.proxy.config.ListenerSpec;
 import io.capstan.proxy.config.LoadAssignmentSpec;
 import io.capstan.proxy.config.RouteTable;
+import io.capstan.proxy.config.XdsTranslator;
 import io.netty.channel.EventLoopGroup;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,6 +54,46 @@ public final class DataPlane implements AutoCloseable {
         clusters.applyAssignments(clas);
     }
 
+    /** CDS incremental. */
+    public void applyClusterChanges(List<ClusterSpec> upserts, Collection<String> removed) {
+        clusters.applyClusterChanges(upserts, removed);
+    }
+
+    /** EDS incremental. */
+    public void applyAssignmentChanges(List<LoadAssignmentSpec> upserts, Collection<String> removed) {
+        clusters.removeAssignments(removed);
+        clusters.applyAssignments(upserts);
+    }
+
+    /**
+     * LDS incremental: {@code upserts} replace the listeners of their names, {@code removed} go.
+     * Refused (nothing applied) when two listeners of the result would share a socket address.
+     */
+    public void applyListenerChanges(List<ListenerSpec> upserts, Collection<String> removed) throws InvalidConfigException {
+        Map<String, ListenerSpec> next = new LinkedHashMap<>(listenerSpecs.size() * 2);
+        for (ListenerSpec l : listenerSpecs) {
+            next.put(l.name(), l);
+        }
+        next.keySet().removeAll(removed);
+        for (ListenerSpec l : upserts) {
+            next.put(l.name(), l);
+        }
+        List<ListenerSpec> all = new ArrayList<>(next.values());
+        XdsTranslator.checkUniqueSockets(all);
+        applyListeners(all);
+    }
+
+    /** RDS incremental. */
+    public void applyRouteChanges(List<RouteTable> upserts, Collection<String> removed) {
+        Map<String, RouteTable> next = new HashMap<>(routes);
+        next.keySet().removeAll(removed);
+        for (RouteTable t : upserts) {
+            next.put(t.name(), t);
+        }
+        next.keySet().retainAll(routeNames());
+        routes = Map.copyOf(next);
+    }
+
     public void applyListeners(List<ListenerSpec> specs) {
         listenerSpecs = List.copyOf(specs);
         listeners.apply(specs);
@@ -71,6 +116,15 @@ public final class DataPlane implements AutoCloseable {
             if (l.filter() instanceof ListenerSpec.HttpConnectionManager hcm && hcm.routeName() != null) {
                 names.add(hcm.routeName());
             }
+        }
+        return names;
+    }
+
+    /** Names of the listeners applied now (bound or not). */
+    public Set<String> listenerNames() {
+        Set<String> names = new HashSet<>();
+        for (ListenerSpec l : listenerSpecs) {
+            names.add(l.name());
         }
         return names;
     }

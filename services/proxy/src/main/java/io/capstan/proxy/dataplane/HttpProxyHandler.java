@@ -215,7 +215,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             pending.add(c);
         } else {
             remember(c);
-            upstream.write(c);
+            upstream.write(c, upstream.voidPromise());
         }
         if (last) {
             requestComplete = true;
@@ -304,7 +304,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         upstreamHandler.owner = this;
         for (HttpObject o : pending) {
             remember(o);
-            ch.write(o);
+            ch.write(o, ch.voidPromise());
         }
         pending.clear();
         ch.flush();
@@ -355,7 +355,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         int code = resp.status().code();
         if (code >= 100 && code < 200 && code != 101) {
             informational = true;
-            downstream.write(resp);
+            downstream.write(resp, downstream.voidPromise());
             return;
         }
         responseStarted = true;
@@ -382,7 +382,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         } else if (http10) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        downstream.write(resp);
+        downstream.write(resp, downstream.voidPromise());
     }
 
     void onResponseContent(HttpContent c) {
@@ -394,13 +394,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!(c instanceof LastHttpContent)) {
-            downstream.write(c);
+            downstream.write(c, downstream.voidPromise());
             return;
         }
-        ChannelFuture done = downstream.writeAndFlush(c);
+        // Writes that nobody waits for take the void promise (a failure closes the channel through
+        // exceptionCaught): one promise less per message on the hot path.
+        boolean close = !downstreamKeepAlive || !requestComplete;
+        ChannelFuture done = downstream.writeAndFlush(c, close ? downstream.newPromise() : downstream.voidPromise());
         releaseUpstream();
         record();
-        if (!downstreamKeepAlive || !requestComplete) {
+        if (close) {
             done.addListener(ChannelFutureListener.CLOSE);
             active = false;
             return;

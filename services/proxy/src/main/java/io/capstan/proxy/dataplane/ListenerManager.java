@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -48,15 +49,27 @@ final class ListenerManager {
         for (ListenerSpec s : specs) {
             wanted.put(s.name(), s);
         }
+        List<ChannelFuture> closing = new ArrayList<>();
         for (var it = listeners.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             ListenerSpec next = wanted.get(e.getKey());
             if (next == null || !next.sameSocketAndKind(e.getValue().spec())) {
-                unbind(e.getValue());
+                if (e.getValue().serverChannel != null) {
+                    closing.add(e.getValue().serverChannel.close());
+                }
                 it.remove();
             }
         }
+        // Closed before anything binds, so a listener that moves to another kind can take its socket back.
+        for (ChannelFuture f : closing) {
+            f.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
         failed.clear();
+        // Every new socket is bound at once and then waited for: a thousand listeners take one
+        // round of event-loop tasks instead of a thousand round trips (and the response that
+        // described them is garbage sooner).
+        List<ListenerRuntime> binding = new ArrayList<>();
+        List<ChannelFuture> futures = new ArrayList<>();
         for (ListenerSpec s : specs) {
             ListenerRuntime rt = listeners.get(s.name());
             if (rt != null) {
@@ -64,15 +77,20 @@ final class ListenerManager {
                 continue;
             }
             rt = new ListenerRuntime(s);
-            if (bind(rt)) {
-                listeners.put(s.name(), rt);
+            binding.add(rt);
+            futures.add(bind(rt));
+        }
+        for (int i = 0; i < binding.size(); i++) {
+            ListenerRuntime rt = binding.get(i);
+            if (bound(rt, futures.get(i))) {
+                listeners.put(rt.spec().name(), rt);
             } else {
-                failed.add(s.name());
+                failed.add(rt.spec().name());
             }
         }
     }
 
-    private boolean bind(ListenerRuntime rt) {
+    private ChannelFuture bind(ListenerRuntime rt) {
         ListenerSpec s = rt.spec();
         boolean tcp = s.filter() instanceof ListenerSpec.TcpProxy;
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -93,7 +111,11 @@ final class ListenerManager {
                         }
                     }
                 });
-        ChannelFuture f = b.bind(new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(s.ip()), s.port()));
+        return b.bind(new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(s.ip()), s.port()));
+    }
+
+    private static boolean bound(ListenerRuntime rt, ChannelFuture f) {
+        ListenerSpec s = rt.spec();
         if (!f.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS) || !f.isSuccess()) {
             LOG.warnf("listener %s: cannot bind %s:%d: %s", s.name(), s.ip(), s.port(),
                     f.cause() == null ? "timed out" : f.cause().getMessage());

@@ -206,6 +206,17 @@ public final class MeshFixture {
         return this;
     }
 
+    /** Removes every resource of a Service (all its ports): clusters, CLAs, listeners and routes. */
+    public MeshFixture removeService(String name, String ns) {
+        String host = XdsNames.serviceHost(name, ns);
+        clusters.removeIf(c -> c.getName().endsWith("|" + host));
+        endpoints.removeIf(c -> c.getClusterName().endsWith("|" + host));
+        listeners.removeIf(l -> l.getMetadata().getFilterMetadataOrDefault(XdsNames.METADATA, Struct.getDefaultInstance())
+                .getFieldsOrDefault(XdsNames.MD_HOST, Value.getDefaultInstance()).getStringValue().equals(host));
+        routes.removeIf(r -> r.getName().startsWith(host + ":"));
+        return this;
+    }
+
     public MeshFixture removeListener(String name) {
         listeners.removeIf(l -> l.getName().equals(name));
         return this;

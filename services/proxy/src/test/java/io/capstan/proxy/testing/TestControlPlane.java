@@ -6,7 +6,9 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 
@@ -20,12 +22,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The real java-control-plane (V3DiscoveryServer over a SimpleCache grouped by
  * {@link XdsNames#group}) on a free loopback port, serving hand-built snapshots; it records the
- * NACKs it receives. Can be stopped and started again on the same port.
+ * NACKs it receives (state of the world and delta) and the delta responses it sends. Can be
+ * stopped and started again on the same port.
  */
 public final class TestControlPlane implements AutoCloseable {
     private final SimpleCache<String> cache = new SimpleCache<>(XdsNames::group);
     private final V3DiscoveryServer discovery;
-    private final List<DiscoveryRequest> nacks = new CopyOnWriteArrayList<>();
+    private final List<Nack> nacks = new CopyOnWriteArrayList<>();
+    private final List<DeltaPush> deltaPushes = new CopyOnWriteArrayList<>();
+
+    /**
+     * A rejected response: {@code versionInfo} is the SotW request's version_info (the last good
+     * version), empty for delta, which has none.
+     */
+    public record Nack(String typeUrl, String versionInfo, String message, boolean delta) {
+    }
+
+    /** A delta response as sent: the client's group, its type, the names of the resources it carried and the removed names. */
+    public record DeltaPush(String group, String typeUrl, List<String> names, List<String> removed) {
+    }
     private final AtomicInteger version = new AtomicInteger();
     private Server server;
     private int port;
@@ -35,12 +50,21 @@ public final class TestControlPlane implements AutoCloseable {
             @Override
             public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
                 if (request.hasErrorDetail()) {
-                    nacks.add(request);
+                    nacks.add(new Nack(request.getTypeUrl(), request.getVersionInfo(), request.getErrorDetail().getMessage(), false));
                 }
             }
 
             @Override
             public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+                if (request.hasErrorDetail()) {
+                    nacks.add(new Nack(request.getTypeUrl(), "", request.getErrorDetail().getMessage(), true));
+                }
+            }
+
+            @Override
+            public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+                deltaPushes.add(new DeltaPush(XdsNames.group(request.getNode()), response.getTypeUrl(),
+                        response.getResourcesList().stream().map(Resource::getName).toList(), response.getRemovedResourcesList()));
             }
         }, cache);
     }
@@ -78,8 +102,12 @@ public final class TestControlPlane implements AutoCloseable {
         return v;
     }
 
-    public List<DiscoveryRequest> nacks() {
+    public List<Nack> nacks() {
         return nacks;
+    }
+
+    public List<DeltaPush> deltaPushes() {
+        return deltaPushes;
     }
 
     @Override
