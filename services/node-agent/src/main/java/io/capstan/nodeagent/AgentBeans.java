@@ -35,7 +35,9 @@ public class AgentBeans {
         try {
             ImageCatalog catalog = config.imageCatalog().isPresent()
                     ? ImageCatalog.load(Path.of(config.imageCatalog().get())) : ImageCatalog.builtin();
-            return new ProcessRuntime(stateDir, catalog);
+            ProcessRuntime.Options options = agent.netns()
+                    ? ProcessRuntime.Options.DEFAULTS.withNetns(config.nodeIndex()) : ProcessRuntime.Options.DEFAULTS;
+            return new ProcessRuntime(stateDir, catalog, options);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the image catalog " + config.imageCatalog().orElse("") + ": " + e.getMessage(), e);
         }

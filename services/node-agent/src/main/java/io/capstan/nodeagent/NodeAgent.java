@@ -15,6 +15,7 @@ import io.capstan.nodeagent.pods.PodMetrics;
 import io.capstan.nodeagent.pods.PodServices;
 import io.capstan.nodeagent.probes.Prober;
 import io.capstan.nodeagent.runtime.ContainerRuntime;
+import io.capstan.nodeagent.runtime.process.ProcessRuntime;
 import io.capstan.nodeagent.server.PodDirectory;
 import io.capstan.nodeagent.sim.SimulatedNodes;
 import io.capstan.nodeagent.volumes.VolumeManager;
@@ -118,7 +119,7 @@ public class NodeAgent {
             throw new IllegalArgumentException("capstan.node-agent.node-index must be 1..254, was " + index);
         }
         String nodeIp = "127.0.1." + index;
-        String podSubnet = "127.244." + index;
+        String podSubnet = netns() ? ProcessRuntime.netnsSubnetPrefix(index) : "127.244." + index;
         Path stateDir = stateDir(name);
         ContainerRuntime runtime = runtimes.get();
         ApiCalls api = new ApiCalls(client);
@@ -138,7 +139,7 @@ public class NodeAgent {
                 .withResyncPeriod(config.informerResyncPeriod()).withFieldSelector("spec.nodeName=" + name)).dropManagedFields();
         PodMetrics metrics = new PodMetrics(registry);
         PodServices services = new PodServices(runtime, client, api, new PodEvents(recorder), timer, executor, new Prober(runtime),
-                new VolumeManager(VolumeManager.defaultMemoryRoot(name)), new PodIpAllocator(stateDir.resolve("ipam"), podSubnet),
+                new VolumeManager(VolumeManager.defaultMemoryRoot(name)), new PodIpAllocator(stateDir.resolve("ipam"), podSubnet, netns() ? 2 : 1),
                 Backoff.crashLoop(Clock.systemUTC()), Backoff.crashLoop(Clock.systemUTC()), metrics, Clock.systemUTC(), name, nodeIp,
                 facts::allocatable, config.podResyncInterval(),
                 new PodDnsConfigurer(config.clusterDns().orElse(List.of(nodeIp)), config.clusterDomain(), Path.of(config.resolvConf())));
@@ -146,8 +147,8 @@ public class NodeAgent {
         metrics.gauges(pods);
         Gauge.builder("kubelet_node_name", () -> 1).tag("node", name).description("The node's name. The count is always 1.")
                 .register(registry);
-        LOG.infof("node-agent %s: InternalIP %s, pods %s.0/24, runtime %s, state %s, api-server %s, kafka %s", name, nodeIp,
-                podSubnet, runtime.name(), stateDir, config.apiServerUrl(), config.kafkaBootstrapServers());
+        LOG.infof("node-agent %s: InternalIP %s, pods %s.0/24 (%s), runtime %s, state %s, api-server %s, kafka %s", name, nodeIp,
+                podSubnet, config.podNetwork(), runtime.name(), stateDir, config.apiServerUrl(), config.kafkaBootstrapServers());
         // register once the kubelet port is known (a random test port is bound after start-up)
         Thread.ofVirtual().name("node-register").start(() -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -224,6 +225,16 @@ public class NodeAgent {
             return simulated.registered() > 0;
         }
         return heartbeat != null && heartbeat.registered() && podInformer != null && podInformer.hasSynced();
+    }
+
+    /** Whether pods get network namespaces of their own ({@code pod-network=netns}); anything else but loopback is refused. */
+    boolean netns() {
+        return switch (config.podNetwork()) {
+            case "netns" -> true;
+            case "loopback" -> false;
+            default -> throw new IllegalArgumentException("capstan.node-agent.pod-network must be loopback or netns, was "
+                    + config.podNetwork());
+        };
     }
 
     public String nodeName() {

@@ -17,7 +17,7 @@ public interface NodeAgentConfig {
     /** The Node's name; defaults to the host name (kubelet's --hostname-override). */
     Optional<String> nodeName();
 
-    /** N in 1..254: the node's InternalIP is 127.0.1.N and its pods get 127.244.N.0/24. */
+    /** N in 1..254: the node's InternalIP is 127.0.1.N and its pods get 127.244.N.0/24 (198.18.N.0/24 with netns). */
     @WithDefault("1")
     int nodeIndex();
 
@@ -34,6 +34,14 @@ public interface NodeAgentConfig {
     /** The container runtime: {@code process}. */
     @WithDefault("process")
     String runtime();
+
+    /**
+     * How pods are networked: {@code loopback} puts every pod on the host's network with an address
+     * in 127.244.N.0/24; {@code netns} (Linux, root, iproute2) gives each pod its own network
+     * namespace on the bridge {@code capbr<N>} with an address in 198.18.N.0/24.
+     */
+    @WithDefault("loopback")
+    String podNetwork();
 
     /** An image catalog file for the process runtime; its built-in catalog otherwise. */
     Optional<String> imageCatalog();

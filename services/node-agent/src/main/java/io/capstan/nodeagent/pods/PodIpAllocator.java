@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Pod IPs from the node's /24 ({@code 127.244.N.1} to {@code .254}), kept on disk the way the
+ * Pod IPs from the node's /24 ({@code 127.244.N.1} to {@code .254}, or from {@code .2} where
+ * {@code .1} is the pod bridge's own address), kept on disk the way the
  * host-local CNI plugin keeps them: one file per address holding the pod's uid, plus the last
  * address handed out. A restarted agent gives a pod back the address it had; a released address
  * is handed out again only after every other free one (round robin), so a new pod does not get
@@ -25,6 +26,7 @@ public final class PodIpAllocator {
 
     private final Path dir;
     private final String prefix;
+    private final int firstHost;
     // @GuardedBy("this") address -> uid
     private final Map<String, String> allocated = new HashMap<>();
     // @GuardedBy("this")
@@ -32,8 +34,14 @@ public final class PodIpAllocator {
 
     /** @param subnetPrefix the first three octets, e.g. {@code 127.244.1} */
     public PodIpAllocator(Path dir, String subnetPrefix) {
+        this(dir, subnetPrefix, 1);
+    }
+
+    /** @param firstHost the lowest last octet handed out (1, or 2 where .1 is the gateway) */
+    public PodIpAllocator(Path dir, String subnetPrefix, int firstHost) {
         this.dir = dir;
         this.prefix = subnetPrefix;
+        this.firstHost = firstHost;
         try {
             Files.createDirectories(dir);
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + ".*")) {
@@ -57,8 +65,10 @@ public final class PodIpAllocator {
         if (existing.isPresent()) {
             return existing.get();
         }
-        for (int i = 1; i <= 254; i++) {
-            int host = (last + i - 1) % 254 + 1;
+        int count = 254 - firstHost + 1;
+        int after = Math.max(0, last - firstHost + 1);
+        for (int i = 0; i < count; i++) {
+            int host = firstHost + (after + i) % count;
             String ip = prefix + "." + host;
             if (!allocated.containsKey(ip)) {
                 write(dir.resolve(ip), uid);

@@ -476,7 +476,7 @@ final class PodWorker {
             formed.warnings().forEach(w -> s.events().pod(p, EventRecorder.WARNING, w.reason(), w.message()));
             dns = formed.config();
             sandbox = s.runtime().runPodSandbox(new PodSandboxConfig(uid, p.getMetadata().getNamespace(), p.getMetadata().getName(),
-                    hostname, p.getSpec().getSubdomain(), podIp, dns));
+                    hostname, p.getSpec().getSubdomain(), podIp, dns, Boolean.TRUE.equals(p.getSpec().getHostNetwork())));
             sandboxReady = true;
             return true;
         } catch (ContainerRuntime.RuntimeFailure | RuntimeException e) {
@@ -489,7 +489,8 @@ final class PodWorker {
         String hostname = p.getSpec().getHostname() != null && !p.getSpec().getHostname().isEmpty()
                 ? p.getSpec().getHostname() : p.getMetadata().getName();
         return new PodSandboxConfig(uid, p.getMetadata().getNamespace(), p.getMetadata().getName(),
-                hostname.length() > 63 ? hostname.substring(0, 63) : hostname, p.getSpec().getSubdomain(), podIp, dns);
+                hostname.length() > 63 ? hostname.substring(0, 63) : hostname, p.getSpec().getSubdomain(), podIp, dns,
+                Boolean.TRUE.equals(p.getSpec().getHostNetwork()));
     }
 
     /** Sets volumes up the first time, then refreshes them at each resync or when labels/annotations change. */

@@ -15,7 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A real etcd, Kafka broker and api-server (publishing the change feed) for the node-agent
  * under test, which runs a node named {@link #NODE} with a random node index (so its addresses
- * do not collide with a cluster running on this machine) and fast heartbeats.
+ * do not collide with a cluster running on this machine) and fast heartbeats. The init argument
+ * {@code pod-network} sets {@code capstan.node-agent.pod-network}.
  */
 public final class Cluster implements QuarkusTestResourceLifecycleManager {
     public static final String NODE = "it-node";
@@ -24,6 +25,12 @@ public final class Cluster implements QuarkusTestResourceLifecycleManager {
     static volatile ApiServerProcess apiServer;
     static volatile Path stateDir;
     static volatile int index;
+    private String podNetwork = "loopback";
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        podNetwork = initArgs.getOrDefault("pod-network", podNetwork);
+    }
 
     @Override
     public Map<String, String> start() {
@@ -45,6 +52,7 @@ public final class Cluster implements QuarkusTestResourceLifecycleManager {
                 Map.entry("capstan.node-agent.lease-renew-interval", "2s"),
                 Map.entry("capstan.node-agent.node-status-update-interval", "2s"),
                 Map.entry("capstan.node-agent.pod-resync-interval", "10s"),
+                Map.entry("capstan.node-agent.pod-network", podNetwork),
                 Map.entry("quarkus.http.host", "127.0.1." + index));
     }
 

@@ -33,4 +33,24 @@ class PodIpAllocatorTest {
         ipam.retainOnly(Set.of("c"));
         assertThat(ipam.uids()).containsExactly("c");
     }
+
+    @Test
+    void behindABridgeTheGatewaysAddressIsNeverHandedOutAndTheRangeWrapsToTheSecond() {
+        PodIpAllocator ipam = new PodIpAllocator(dir, "198.18.3", 2);
+        assertThat(ipam.allocate("first")).isEqualTo("198.18.3.2");
+        for (int i = 3; i <= 254; i++) {
+            assertThat(ipam.allocate("pod-" + i)).isEqualTo("198.18.3." + i);
+        }
+        ipam.release("first");
+        assertThat(ipam.allocate("again")).isEqualTo("198.18.3.2");
+        assertThat(ipam.uids()).hasSize(253);
+    }
+
+    @Test
+    void theAddressesOfTheOtherPodNetworkModeAreNotThisOnes() {
+        new PodIpAllocator(dir, "127.244.3").allocate("loopback-pod");
+        PodIpAllocator netns = new PodIpAllocator(dir, "198.18.3", 2);
+        assertThat(netns.uids()).isEmpty();
+        assertThat(netns.allocate("netns-pod")).isEqualTo("198.18.3.2");
+    }
 }

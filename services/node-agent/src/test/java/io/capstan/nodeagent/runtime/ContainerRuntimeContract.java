@@ -504,8 +504,7 @@ public abstract class ContainerRuntimeContract {
     // ---- helpers ----
 
     protected Pod pod() {
-        int n = NEXT_IP.getAndIncrement();
-        String ip = "127.244." + (1 + (n / 253) % 254) + "." + (2 + n % 253);
+        String ip = podIp(NEXT_IP.getAndIncrement());
         String uid = UUID.randomUUID().toString();
         String name = "pod-" + uid.substring(0, 8);
         try {
@@ -515,6 +514,11 @@ public abstract class ContainerRuntimeContract {
         } catch (RuntimeFailure e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** The address of the n-th pod: by default in 127.244.0.0/16, which Linux routes to lo without setup. */
+    protected String podIp(int n) {
+        return "127.244." + (1 + (n / 253) % 254) + "." + (2 + n % 253);
     }
 
     protected static List<String> sh(String script) {
@@ -655,7 +659,7 @@ public abstract class ContainerRuntimeContract {
         throw new AssertionError("timed out waiting until " + what);
     }
 
-    private HttpResponse<String> awaitHttp(String url) throws InterruptedException {
+    protected HttpResponse<String> awaitHttp(String url) throws InterruptedException {
         Instant deadline = Instant.now().plus(WAIT);
         IOException last = null;
         while (Instant.now().isBefore(deadline)) {

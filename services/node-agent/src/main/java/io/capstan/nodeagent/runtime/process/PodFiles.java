@@ -20,15 +20,21 @@ final class PodFiles {
     }
 
     /**
-     * /etc/hosts. Without a network namespace of their own, "localhost" names the pod's IP, so a
-     * pod's containers reach each other on localhost as in Kubernetes, and not the node's own
+     * /etc/hosts. With a network namespace of its own ({@code ownNetwork}) the pod has its own
+     * 127.0.0.1, which "localhost" names, as in Kubernetes. Without one, "localhost" names the
+     * pod's IP, so a pod's containers still reach each other on localhost, and not the node's own
      * 127.0.0.1 services.
      */
-    static String hosts(PodSandboxConfig pod) {
+    static String hosts(PodSandboxConfig pod, boolean ownNetwork) {
         String ip = pod.podIp() == null || pod.podIp().isBlank() ? "127.0.0.1" : pod.podIp();
         String host = hostname(pod);
         String names = pod.subdomain() == null || pod.subdomain().isEmpty() ? host
                 : host + "." + pod.subdomain() + "." + pod.namespace() + ".svc.cluster.local\t" + host;
+        if (ownNetwork) {
+            return "# Kubernetes-managed hosts file (Capstan process runtime, pod network namespace).\n"
+                    + "127.0.0.1\tlocalhost\n"
+                    + ip + "\t" + names + "\n";
+        }
         return "# Kubernetes-managed hosts file (Capstan process runtime).\n"
                 + "# localhost is the pod's own address: its containers share it as they would share a network namespace.\n"
                 + ip + "\tlocalhost\n"

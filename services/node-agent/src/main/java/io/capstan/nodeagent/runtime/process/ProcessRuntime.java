@@ -53,6 +53,7 @@ public final class ProcessRuntime implements ContainerRuntime {
     private final ImageStore images;
     private final Cgroups cgroups;
     private final Capabilities capabilities;
+    private final PodNetns netns;
     private final String bootId = ProcFs.bootId();
     private final Map<ContainerId, ContainerDir> containers = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -62,10 +63,20 @@ public final class ProcessRuntime implements ContainerRuntime {
      * How the runtime isolates: {@code isolation} false runs every container on the host (env and
      * working dir only) even where namespaces are allowed; {@code cgroupParent} places the
      * containers' cgroups (null: below the node-agent's own cgroup under v1, {@code /capstan} under
-     * v2); {@code startTimeout} bounds the wait for a container's command to run.
+     * v2); {@code startTimeout} bounds the wait for a container's command to run;
+     * {@code netnsNode} N &gt; 0 gives each pod its own network namespace on the bridge {@code capbr<N>}
+     * (pod IPs in 198.18.N.0/24; needs root and {@code ip}), 0 leaves pods on the host's network.
      */
-    public record Options(boolean isolation, String cgroupParent, Duration startTimeout) {
+    public record Options(boolean isolation, String cgroupParent, Duration startTimeout, int netnsNode) {
         public static final Options DEFAULTS = new Options(true, null, Duration.ofSeconds(30));
+
+        public Options(boolean isolation, String cgroupParent, Duration startTimeout) {
+            this(isolation, cgroupParent, startTimeout, 0);
+        }
+
+        public Options withNetns(int nodeIndex) {
+            return new Options(isolation, cgroupParent, startTimeout, nodeIndex);
+        }
     }
 
     /** What this host let the runtime do; a null reason means the feature works. */
@@ -97,7 +108,16 @@ public final class ProcessRuntime implements ContainerRuntime {
         this.cgroups = Cgroups.detect(options.cgroupParent() == null ? "capstan" : options.cgroupParent());
         this.capabilities = new Capabilities(isolationProblem == null, isolationProblem,
                 cgroups.problem() == null, cgroups.problem());
+        // checks root and ip first: their messages say more than the probe's
+        this.netns = options.netnsNode() > 0 ? new PodNetns(options.netnsNode(), this.stateDir.resolve("netns")) : null;
+        if (netns != null && isolationProblem != null) {
+            throw new IllegalStateException("capstan.node-agent.pod-network=netns needs the runtime's namespaces, "
+                    + "which this host does not allow: " + isolationProblem);
+        }
         recover();
+        if (netns != null) {
+            netns.removeStale(uid -> Files.isDirectory(podDir(uid)));
+        }
         this.imagePreparation = Thread.ofPlatform().daemon().name("process-runtime-images").start(this::prepareImages);
     }
 
@@ -113,6 +133,11 @@ public final class ProcessRuntime implements ContainerRuntime {
                 // reported to the pod that asks for this image
             }
         }
+    }
+
+    /** The first three octets of node N's pod addresses when pods have network namespaces: {@code 198.18.N}. */
+    public static String netnsSubnetPrefix(int nodeIndex) {
+        return NetnsPlan.subnetPrefix(nodeIndex);
     }
 
     public Capabilities capabilities() {
@@ -131,11 +156,15 @@ public final class ProcessRuntime implements ContainerRuntime {
             Files.createDirectories(podDir.resolve("volumes"));
             Files.createDirectories(podDir.resolve("logs"));
             Files.createDirectories(podDir.resolve("containers"));
-            writeIfChanged(podDir.resolve("etc-hosts"), PodFiles.hosts(config));
+            boolean ownNetwork = netns != null && !config.hostNetwork();
+            if (ownNetwork) {
+                netns.setUp(config.podUid(), config.podIp(), podDir);
+            }
+            writeIfChanged(podDir.resolve("etc-hosts"), PodFiles.hosts(config, ownNetwork));
             writeIfChanged(podDir.resolve("hostname"), PodFiles.hostname(config) + "\n");
             writeIfChanged(podDir.resolve("resolv.conf"), PodFiles.resolvConf(config));
         } catch (IOException e) {
-            throw new RuntimeFailure("CreatePodSandboxError", "cannot prepare the pod's directory " + podDir + ": "
+            throw new RuntimeFailure("CreatePodSandboxError", "cannot prepare the pod's sandbox " + podDir + ": "
                     + e.getMessage(), e);
         }
         return new PodSandbox(config.podUid(), podDir);
@@ -150,6 +179,9 @@ public final class ProcessRuntime implements ContainerRuntime {
             }
         }
         try {
+            if (netns != null) {
+                netns.tearDown(podUid);
+            }
             Mounts.unmountBelow(podDir);
             FileTrees.delete(podDir);
         } catch (IOException e) {
@@ -205,6 +237,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             boolean isolated = capabilities.isolation();
             List<String> argv = Commands.argv(image, config.command(), config.args());
             Map<String, String> env = Commands.env(image, config);
+            Optional<String> podNetns = podNetns(id.podUid());
             String workingDir = config.workingDir() == null || config.workingDir().isEmpty()
                     ? image.workingDir() : config.workingDir();
             ShimSpec spec = new ShimSpec();
@@ -217,6 +250,9 @@ public final class ProcessRuntime implements ContainerRuntime {
                 spec.op("isolate", "0");
                 env = Commands.hostEnv(env, image);
                 workingDir = Files.isDirectory(Path.of(workingDir)) ? workingDir : dir.toString();
+            }
+            if (podNetns.isPresent()) {
+                spec.op("netns", PodNetns.path(podNetns.get()).toString());
             }
             spec.op("wd", workingDir).op("log", log.toString());
             for (Path procs : cgroup.procsFiles()) {
@@ -459,6 +495,16 @@ public final class ProcessRuntime implements ContainerRuntime {
             throw new UncheckedIOException("cannot read the runtime's state in " + stateDir, e);
         }
         containers.putAll(found);
+    }
+
+    /** The network namespace the pod's sandbox has, if it has its own. */
+    private Optional<String> podNetns(String podUid) throws IOException {
+        Path network = podDir(podUid).resolve("network");
+        if (netns == null || !Files.exists(network)) {
+            return Optional.empty();
+        }
+        return Files.readAllLines(network).stream().filter(l -> l.startsWith("netns="))
+                .map(l -> l.substring("netns=".length())).findFirst();
     }
 
     private boolean abandoned(Path dir) throws IOException {

@@ -2,8 +2,8 @@
 # capstan-shim: the process runtime's per-container supervisor (what conmon or containerd-shim are
 # to other runtimes). The node-agent writes a container's spec into its directory and starts
 #   perl capstan-shim.pl run <container-dir> <arch>
-# The shim forks the container's process, isolates it (mount and UTS namespaces, bind mounts,
-# chroot, hostname, cgroups), reports "started <pid>" or "failed <kind> <message>" on stdout,
+# The shim forks the container's process, isolates it (mount and UTS namespaces, the pod's network
+# namespace when it has one, bind mounts, chroot, hostname, cgroups), reports "started <pid>" or "failed <kind> <message>" on stdout,
 # then lives on its own: it writes the container's output to the CRI log file and its exit
 # status to the "exit" file, so neither depends on the node-agent being up.
 #   perl capstan-shim.pl exec <container-dir> <arch> <tty 0|1> <command...>
@@ -23,7 +23,7 @@ my %SYSCALLS = (
     'aarch64' => { unshare => 97,  mount => 40,  sethostname => 161, clock_gettime => 113, setns => 268, setsid => 157 },
 );
 use constant {
-    CLONE_NEWNS => 0x00020000, CLONE_NEWUTS => 0x04000000,
+    CLONE_NEWNS => 0x00020000, CLONE_NEWUTS => 0x04000000, CLONE_NEWNET => 0x40000000,
     MS_RDONLY => 1, MS_NOSUID => 2, MS_NODEV => 4, MS_NOEXEC => 8, MS_REMOUNT => 32, MS_BIND => 4096,
     MS_REC => 16384, MS_PRIVATE => 1 << 18,
     TIOCSPTLCK => 0x40045431, TIOCGPTN => 0x80045430, TIOCSWINSZ => 0x5414, TIOCSCTTY => 0x540E,
@@ -32,7 +32,7 @@ use constant {
 
 # ---- the spec: NUL-separated fields, each operation followed by its fixed number of operands ----
 
-my %ARITY = (isolate => 1, root => 1, hostname => 1, cgroup => 1, oom => 1, env => 1, arg => 1, wd => 1,
+my %ARITY = (isolate => 1, netns => 1, root => 1, hostname => 1, cgroup => 1, oom => 1, env => 1, arg => 1, wd => 1,
     log => 1, bind => 3, fs => 5, mkdir => 1, touch => 1, symlink => 2);
 
 sub read_spec {
@@ -125,6 +125,13 @@ sub start_child {
         close($fh) or die "create: cannot join cgroup $procs: $!\n";
     }
     open(STDIN, '<', '/dev/null') or die "create: /dev/null: $!\n";
+    if (defined $spec->{netns}) {
+        # the pod's network namespace, before the mount namespace: /sys is then mounted with its devices
+        die "create: no namespace support for architecture\n" unless $sys;
+        open(my $net, '<', $spec->{netns}) or die "create: the pod's network namespace $spec->{netns}: $!\n";
+        syscall($sys->{setns}, fileno($net), CLONE_NEWNET) == 0 or die "create: setns $spec->{netns}: $!\n";
+        close $net;
+    }
     if ($spec->{isolate}) {
         syscall($sys->{unshare}, CLONE_NEWNS | CLONE_NEWUTS) == 0 or die "create: unshare: $!\n";
         sys_mount($sys, 'none', '/', undef, MS_REC | MS_PRIVATE, undef);
@@ -317,6 +324,12 @@ sub exec_in_container {
     my $target = $pid{pid} or fail_exec("the container has not started");
     for my $procs (@{$spec->{cgroup}}) {
         if (open(my $fh, '>', $procs)) { print $fh "$$\n"; close $fh }
+    }
+    if (defined $spec->{netns}) {
+        fail_exec("no namespace support for architecture $arch") unless $sys;
+        open(my $net, '<', "/proc/$target/ns/net") or fail_exec("the container is not running");
+        syscall($sys->{setns}, fileno($net), CLONE_NEWNET) == 0 or fail_exec("setns net: $!");
+        close $net;
     }
     if ($spec->{isolate}) {
         fail_exec("no namespace support for architecture $arch") unless $sys;
