@@ -52,8 +52,10 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, ServiceProcess> agents = new LinkedHashMap<>();
     private final Map<String, ServiceProcess> proxies = new LinkedHashMap<>();
     private final Map<String, Integer> dnsPorts = new LinkedHashMap<>();
+    private final String podNetwork;
 
-    private LocalCluster(int nodes, boolean withMesh) throws IOException {
+    private LocalCluster(int nodes, boolean withMesh, String podNetwork) throws IOException {
+        this.podNetwork = podNetwork;
         stateDir = Files.createTempDirectory("capstan-e2e");
         firstIndex = 100 + ThreadLocalRandom.current().nextInt(140);
         etcd = EtcdProcess.start();
@@ -94,8 +96,17 @@ public final class LocalCluster implements AutoCloseable {
      * proxy per node (Service IPs, NodePorts at the node's IP, DNS on a free port of the node's IP).
      */
     public static LocalCluster start(int nodes, boolean withMesh) {
+        return start(nodes, withMesh, "loopback");
+    }
+
+    /**
+     * As {@link #start(int, boolean)}, with the node-agents' pod network: {@code loopback} (pods
+     * share the host's network) or {@code netns} (a network namespace per pod on the node's bridge;
+     * root only).
+     */
+    public static LocalCluster start(int nodes, boolean withMesh, String podNetwork) {
         try {
-            return new LocalCluster(nodes, withMesh);
+            return new LocalCluster(nodes, withMesh, podNetwork);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -147,7 +158,8 @@ public final class LocalCluster implements AutoCloseable {
                         "capstan.node-agent.node-index", Integer.toString(index),
                         "capstan.node-agent.api-server-url", apiServer.url(),
                         "capstan.node-agent.kafka-bootstrap-servers", kafka.bootstrapServers(),
-                        "capstan.node-agent.state-dir", stateDir.resolve(node).toString()),
+                        "capstan.node-agent.state-dir", stateDir.resolve(node).toString(),
+                        "capstan.node-agent.pod-network", podNetwork),
                 AGENT_JVM);
         agents.put(node, agent);
         return agent;
@@ -191,5 +203,34 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         Containers.killUnder(stateDir);
+        if ("netns".equals(podNetwork)) {
+            removePodNetworks();
+        }
+    }
+
+    /** The network namespaces the node-agents recorded under the state directory, and their bridges. */
+    private void removePodNetworks() {
+        for (String node : agents.keySet()) {
+            Path records = stateDir.resolve(node).resolve("runtime").resolve("netns");
+            try (var names = Files.isDirectory(records) ? Files.list(records) : java.util.stream.Stream.<Path>empty()) {
+                for (Path record : names.toList()) {
+                    run("ip", "netns", "del", record.getFileName().toString());
+                }
+            } catch (IOException ignored) {
+                // best effort teardown
+            }
+            run("ip", "link", "del", "capbr" + node.substring(node.lastIndexOf('-') + 1));
+        }
+    }
+
+    private static void run(String... command) {
+        try {
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // best effort teardown
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
