@@ -128,8 +128,15 @@ class NodeAgentProcessIT {
                 Thread.sleep(5_000);
                 long idle = agent.rssBytes();
                 kubectl.runWithInput(yaml.toString(), "-n", "rss", "apply", "-f", "-").ok();
-                eventually("50 pods ready", () -> kubectl.run("-n", "rss", "get", "pods", "--no-headers").stdout().lines()
-                        .filter(l -> l.contains(" 1/1 ")).count() == 50);
+                try {
+                    eventually("50 pods ready", () -> kubectl.run("-n", "rss", "get", "pods", "--no-headers").stdout().lines()
+                            .filter(l -> l.contains(" 1/1 ")).count() == 50);
+                } catch (AssertionError e) {
+                    String log = agent.log();
+                    throw new AssertionError(e.getMessage() + "\n" + kubectl.run("-n", "rss", "get", "pods", "-o", "wide").stdout()
+                            + kubectl.run("-n", "rss", "get", "events").stdout()
+                            + "agent log (tail):\n" + log.substring(Math.max(0, log.length() - 8000)), e);
+                }
                 Thread.sleep(10_000);
                 long rss = agent.rssBytes();
                 System.out.printf("node-agent RSS: %d MiB idle, %d MiB with 50 running pods%n", idle / (1024 * 1024), rss / (1024 * 1024));
