@@ -33,12 +33,12 @@ public final class Cycle {
 
             @Override
             public PodActions actions() {
-                throw new UnsupportedOperationException();
+                throw new UnsupportedOperationException("a plugin table cycle neither binds nor preempts");
             }
 
             @Override
             public Framework framework() {
-                throw new UnsupportedOperationException();
+                throw new UnsupportedOperationException("a plugin table cycle neither binds nor preempts");
             }
         };
     }
