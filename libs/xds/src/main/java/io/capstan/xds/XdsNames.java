@@ -48,6 +48,15 @@ public final class XdsNames {
     /** Group of any other client (an Envoy without Capstan metadata): the cluster-wide listeners only. */
     public static final String GROUP_DEFAULT = "default";
 
+    /** The four resource types of Capstan's xDS (java-control-plane's {@code Resources.V3} on the server side). */
+    public static final String CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+    public static final String ENDPOINT_TYPE = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+    public static final String LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener";
+    public static final String ROUTE_TYPE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+
+    /** Istio's filter-metadata namespace on Clusters ({@code services}: host, name, namespace). */
+    public static final String ISTIO_METADATA = "istio";
+
     public static final String HCM_FILTER = "envoy.filters.network.http_connection_manager";
     public static final String TCP_PROXY_FILTER = "envoy.filters.network.tcp_proxy";
     public static final String ROUTER_FILTER = "envoy.filters.http.router";

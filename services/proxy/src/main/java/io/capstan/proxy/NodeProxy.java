@@ -140,20 +140,20 @@ public final class NodeProxy implements AutoCloseable {
         @Override
         public void apply(String typeUrl, List<Any> resources) throws InvalidConfigException {
             switch (typeUrl) {
-                case XdsTranslator.CLUSTER_TYPE -> {
+                case XdsNames.CLUSTER_TYPE -> {
                     dataPlane.applyClusters(XdsTranslator.clusters(resources));
                     clustersApplied = true;
                     rebuildDns();
                 }
-                case XdsTranslator.ENDPOINT_TYPE -> {
+                case XdsNames.ENDPOINT_TYPE -> {
                     dataPlane.applyAssignments(XdsTranslator.loadAssignments(resources));
                     rebuildDns();
                 }
-                case XdsTranslator.LISTENER_TYPE -> {
+                case XdsNames.LISTENER_TYPE -> {
                     dataPlane.applyListeners(XdsTranslator.listeners(resources));
                     listenersApplied = true;
                 }
-                case XdsTranslator.ROUTE_TYPE -> dataPlane.applyRoutes(XdsTranslator.routes(resources));
+                case XdsNames.ROUTE_TYPE -> dataPlane.applyRoutes(XdsTranslator.routes(resources));
                 default -> throw new InvalidConfigException(List.of("type " + typeUrl + " is not supported"));
             }
         }
@@ -161,20 +161,20 @@ public final class NodeProxy implements AutoCloseable {
         @Override
         public void applyDelta(String typeUrl, List<Any> updated, Collection<String> removed) throws InvalidConfigException {
             switch (typeUrl) {
-                case XdsTranslator.CLUSTER_TYPE -> {
+                case XdsNames.CLUSTER_TYPE -> {
                     dataPlane.applyClusterChanges(XdsTranslator.clusters(updated), removed);
                     clustersApplied = true;
                     rebuildDns();
                 }
-                case XdsTranslator.ENDPOINT_TYPE -> {
+                case XdsNames.ENDPOINT_TYPE -> {
                     dataPlane.applyAssignmentChanges(XdsTranslator.loadAssignments(updated), removed);
                     rebuildDns();
                 }
-                case XdsTranslator.LISTENER_TYPE -> {
+                case XdsNames.LISTENER_TYPE -> {
                     dataPlane.applyListenerChanges(XdsTranslator.listeners(updated), removed);
                     listenersApplied = true;
                 }
-                case XdsTranslator.ROUTE_TYPE -> dataPlane.applyRouteChanges(XdsTranslator.routes(updated), removed);
+                case XdsNames.ROUTE_TYPE -> dataPlane.applyRouteChanges(XdsTranslator.routes(updated), removed);
                 default -> throw new InvalidConfigException(List.of("type " + typeUrl + " is not supported"));
             }
         }
@@ -182,8 +182,8 @@ public final class NodeProxy implements AutoCloseable {
         @Override
         public Set<String> appliedNames(String typeUrl) {
             return switch (typeUrl) {
-                case XdsTranslator.CLUSTER_TYPE -> dataPlane.clusters().all().keySet();
-                case XdsTranslator.LISTENER_TYPE -> dataPlane.listenerNames();
+                case XdsNames.CLUSTER_TYPE -> dataPlane.clusters().all().keySet();
+                case XdsNames.LISTENER_TYPE -> dataPlane.listenerNames();
                 default -> Set.of();
             };
         }
@@ -191,8 +191,8 @@ public final class NodeProxy implements AutoCloseable {
         @Override
         public Set<String> subscriptions(String typeUrl) {
             return switch (typeUrl) {
-                case XdsTranslator.ENDPOINT_TYPE -> dataPlane.clusters().edsNames();
-                case XdsTranslator.ROUTE_TYPE -> dataPlane.routeNames();
+                case XdsNames.ENDPOINT_TYPE -> dataPlane.clusters().edsNames();
+                case XdsNames.ROUTE_TYPE -> dataPlane.routeNames();
                 default -> Set.of();
             };
         }

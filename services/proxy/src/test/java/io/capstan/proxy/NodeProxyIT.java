@@ -356,7 +356,7 @@ class NodeProxyIT {
         MeshFixture good = new MeshFixture().service("web", NS, vip, port, true, Cluster.LbPolicy.ROUND_ROBIN, false, web);
         String v = controlPlane.push(node, good);
         awaitHttp(vip, port);
-        assertThat(proxy.appliedVersion(XdsTranslator.CLUSTER_TYPE)).isEqualTo(v);
+        assertThat(proxy.appliedVersion(XdsNames.CLUSTER_TYPE)).isEqualTo(v);
 
         MeshFixture bad = new MeshFixture().service("web", NS, vip, port, true, Cluster.LbPolicy.ROUND_ROBIN, false, web)
                 .add(MeshFixture.cluster("maglev", NS, 80, "http", Cluster.LbPolicy.MAGLEV, List.of(), false))
@@ -374,7 +374,7 @@ class NodeProxyIT {
             // A SotW NACK names the last good version.
             assertThat(nacks).allSatisfy(r -> assertThat(r.versionInfo()).isEqualTo(v));
         }
-        assertThat(proxy.appliedVersion(XdsTranslator.CLUSTER_TYPE)).isEqualTo(v);
+        assertThat(proxy.appliedVersion(XdsNames.CLUSTER_TYPE)).isEqualTo(v);
         assertThat(proxy.dataPlane().clusters().all()).doesNotContainKey(XdsNames.outboundCluster(80, "", XdsNames.serviceHost("maglev", NS)));
         assertThat(proxy.dataPlane().boundListeners()).containsExactly(XdsNames.listenerName(vip, port));
         assertThat(get(vip, port, "/still")).matches("b[01] /still");
@@ -409,12 +409,12 @@ class NodeProxyIT {
         List<Ep> two = httpBackends(2);
         String v2 = controlPlane.pushEndpoints(node, mesh.replaceEndpoints(changed, two), v);
         await("the new endpoints", () -> proxy.dataPlane().clusters().get(changed).healthyCount() == 2);
-        await("EDS ACKed", () -> v2.equals(proxy.appliedVersion(XdsTranslator.ENDPOINT_TYPE)));
+        await("EDS ACKed", () -> v2.equals(proxy.appliedVersion(XdsNames.ENDPOINT_TYPE)));
         Thread.sleep(300);
         List<TestControlPlane.DeltaPush> pushes = controlPlane.deltaPushes().stream().skip(pushesBefore)
                 .filter(p -> p.group().equals(group)).toList();
-        assertThat(pushes).containsExactly(new TestControlPlane.DeltaPush(group, XdsTranslator.ENDPOINT_TYPE, List.of(changed), List.of()));
-        assertThat(proxy.appliedVersion(XdsTranslator.CLUSTER_TYPE)).isEqualTo(v);
+        assertThat(pushes).containsExactly(new TestControlPlane.DeltaPush(group, XdsNames.ENDPOINT_TYPE, List.of(changed), List.of()));
+        assertThat(proxy.appliedVersion(XdsNames.CLUSTER_TYPE)).isEqualTo(v);
         for (int i = 0; i < 3; i++) {
             assertThat(proxy.dataPlane().clusters().get(XdsNames.outboundCluster(port, "", XdsNames.serviceHost("s" + i, NS))).healthyCount())
                     .isEqualTo(i == 1 ? 2 : 1);
@@ -448,8 +448,8 @@ class NodeProxyIT {
             List<TestControlPlane.DeltaPush> pushes = controlPlane.deltaPushes().stream().skip(pushesBefore)
                     .filter(p -> p.group().equals(group)).toList();
             assertThat(pushes).contains(
-                    new TestControlPlane.DeltaPush(group, XdsTranslator.CLUSTER_TYPE, List.of(), List.of(clusterB)),
-                    new TestControlPlane.DeltaPush(group, XdsTranslator.LISTENER_TYPE, List.of(), List.of(XdsNames.listenerName(vipB, port))));
+                    new TestControlPlane.DeltaPush(group, XdsNames.CLUSTER_TYPE, List.of(), List.of(clusterB)),
+                    new TestControlPlane.DeltaPush(group, XdsNames.LISTENER_TYPE, List.of(), List.of(XdsNames.listenerName(vipB, port))));
             assertThat(pushes).allSatisfy(p -> assertThat(p.names()).isEmpty());
         }
         assertThat(proxy.lastRejection()).isNull();

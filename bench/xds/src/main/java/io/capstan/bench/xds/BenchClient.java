@@ -31,10 +31,6 @@ import java.util.function.BiConsumer;
  * received to {@code onEdsAck} with the moment of the ACK.
  */
 final class BenchClient implements BenchProxy {
-    static final String CDS = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-    static final String EDS = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
-    static final String LDS = "type.googleapis.com/envoy.config.listener.v3.Listener";
-    static final String RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
     private final ManagedChannel channel;
     private final io.envoyproxy.envoy.config.core.v3.Node node;
     private final StreamObserver<DiscoveryRequest> requests;
@@ -69,8 +65,8 @@ final class BenchClient implements BenchProxy {
             }
         });
         synchronized (requests) {
-            send(CDS, List.of(), "", "");
-            send(LDS, List.of(), "", "");
+            send(XdsNames.CLUSTER_TYPE, List.of(), "", "");
+            send(XdsNames.LISTENER_TYPE, List.of(), "", "");
         }
     }
 
@@ -86,7 +82,7 @@ final class BenchClient implements BenchProxy {
     private void handle(DiscoveryResponse r) throws IOException {
         String type = r.getTypeUrl();
         switch (type) {
-            case CDS -> {
+            case XdsNames.CLUSTER_TYPE -> {
                 List<String> eds = new ArrayList<>();
                 for (Any a : r.getResourcesList()) {
                     Cluster c = a.unpack(Cluster.class);
@@ -96,13 +92,13 @@ final class BenchClient implements BenchProxy {
                 }
                 clusters = eds.size();
                 ack(r, List.of());
-                boolean first = !names.containsKey(EDS);
-                names.put(EDS, eds);
+                boolean first = !names.containsKey(XdsNames.ENDPOINT_TYPE);
+                names.put(XdsNames.ENDPOINT_TYPE, eds);
                 if (first) {
-                    send(EDS, eds, "", "");
+                    send(XdsNames.ENDPOINT_TYPE, eds, "", "");
                 }
             }
-            case EDS -> {
+            case XdsNames.ENDPOINT_TYPE -> {
                 // only the cluster name of each CLA is read here (as the bench checks a few clusters per
                 // response); the endpoint count is needed only until the initial state arrived
                 Map<String, ByteString> clas = new HashMap<>();
@@ -121,17 +117,17 @@ final class BenchClient implements BenchProxy {
                 ack(r, names.get(type));
                 onEdsAck.accept(clas, System.nanoTime());
             }
-            case LDS -> {
+            case XdsNames.LISTENER_TYPE -> {
                 List<String> routes = new ArrayList<>();
                 for (Any a : r.getResourcesList()) {
                     Listener l = a.unpack(Listener.class);
                     routes.addAll(rdsNames(l));
                 }
                 ack(r, List.of());
-                boolean first = !names.containsKey(RDS);
-                names.put(RDS, routes);
+                boolean first = !names.containsKey(XdsNames.ROUTE_TYPE);
+                names.put(XdsNames.ROUTE_TYPE, routes);
                 if (first) {
-                    send(RDS, routes, "", "");
+                    send(XdsNames.ROUTE_TYPE, routes, "", "");
                 }
             }
             default -> {

@@ -1,5 +1,7 @@
 package io.capstan.bench.xds;
 
+import io.capstan.xds.XdsNames;
+
 /** One benchmark ADS client, state of the world or delta. */
 interface BenchProxy extends AutoCloseable {
     /** EDS clusters received. */

@@ -64,8 +64,8 @@ final class DeltaBenchClient implements BenchProxy {
             public void onCompleted() {
             }
         });
-        send(DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(BenchClient.CDS).build());
-        send(DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(BenchClient.LDS).build());
+        send(DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(XdsNames.CLUSTER_TYPE).build());
+        send(DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(XdsNames.LISTENER_TYPE).build());
     }
 
     private void send(DeltaDiscoveryRequest request) {
@@ -84,7 +84,7 @@ final class DeltaBenchClient implements BenchProxy {
 
     private void handle(DeltaDiscoveryResponse r) throws IOException {
         switch (r.getTypeUrl()) {
-            case BenchClient.CDS -> {
+            case XdsNames.CLUSTER_TYPE -> {
                 for (Resource res : r.getResourcesList()) {
                     edsClusters.add(res.getName());
                 }
@@ -93,10 +93,10 @@ final class DeltaBenchClient implements BenchProxy {
                 ack(r);
                 if (!edsSubscribed) {
                     edsSubscribed = true;
-                    subscribe(BenchClient.EDS, new ArrayList<>(edsClusters));
+                    subscribe(XdsNames.ENDPOINT_TYPE, new ArrayList<>(edsClusters));
                 }
             }
-            case BenchClient.EDS -> {
+            case XdsNames.ENDPOINT_TYPE -> {
                 Map<String, ByteString> clas = new HashMap<>();
                 for (Resource res : r.getResourcesList()) {
                     ByteString bytes = res.getResource().getValue();
@@ -115,7 +115,7 @@ final class DeltaBenchClient implements BenchProxy {
                 ack(r);
                 onEdsAck.accept(clas, System.nanoTime());
             }
-            case BenchClient.LDS -> {
+            case XdsNames.LISTENER_TYPE -> {
                 List<String> routes = new ArrayList<>();
                 for (Resource res : r.getResourcesList()) {
                     Listener l = res.getResource().unpack(Listener.class);
@@ -130,7 +130,7 @@ final class DeltaBenchClient implements BenchProxy {
                 ack(r);
                 if (!rdsSubscribed) {
                     rdsSubscribed = true;
-                    subscribe(BenchClient.RDS, routes);
+                    subscribe(XdsNames.ROUTE_TYPE, routes);
                 }
             }
             default -> ack(r);

@@ -85,7 +85,6 @@ public final class XdsTranslator {
             .setResourceApiVersion(ApiVersion.V3).build();
     static final HttpFilter ROUTER = HttpFilter.newBuilder().setName(XdsNames.ROUTER_FILTER)
             .setTypedConfig(Any.pack(Router.getDefaultInstance())).build();
-    static final String ISTIO_METADATA = "istio";
     static final String CLIENT_IP = "ClientIP";
     static final int EXTERNAL_NAME_DEFAULT_PORT = 80;
 
@@ -368,7 +367,7 @@ public final class XdsTranslator {
             capstan.putFields(XdsNames.MD_EXTERNAL_NAME, str(externalName));
         }
         return Metadata.newBuilder()
-                .putFilterMetadata(ISTIO_METADATA, istio)
+                .putFilterMetadata(XdsNames.ISTIO_METADATA, istio)
                 .putFilterMetadata(XdsNames.METADATA, capstan.build())
                 .build();
     }

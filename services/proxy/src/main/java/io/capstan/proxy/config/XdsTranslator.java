@@ -40,10 +40,6 @@ import java.util.Set;
  * silently is an error instead, so the control plane hears about it.
  */
 public final class XdsTranslator {
-    public static final String CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-    public static final String ENDPOINT_TYPE = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
-    public static final String LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener";
-    public static final String ROUTE_TYPE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 
     private static final String HCM_TYPE = "type.googleapis.com/" + HttpConnectionManager.getDescriptor().getFullName();
     private static final String TCP_PROXY_TYPE = "type.googleapis.com/" + TcpProxy.getDescriptor().getFullName();

@@ -1,5 +1,7 @@
 package io.capstan.proxy.xds;
 
+import io.capstan.xds.XdsNames;
+
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
@@ -62,8 +64,8 @@ import java.util.function.Consumer;
 public final class AdsClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AdsClient.class);
     /** CDS before EDS and LDS before RDS: the order Envoy subscribes in. */
-    private static final String[] TYPES = {XdsTranslator.CLUSTER_TYPE, XdsTranslator.ENDPOINT_TYPE,
-            XdsTranslator.LISTENER_TYPE, XdsTranslator.ROUTE_TYPE};
+    private static final String[] TYPES = {XdsNames.CLUSTER_TYPE, XdsNames.ENDPOINT_TYPE,
+            XdsNames.LISTENER_TYPE, XdsNames.ROUTE_TYPE};
 
     private final ApiType apiType;
     private final Node node;
@@ -114,7 +116,7 @@ public final class AdsClient implements AutoCloseable {
                 .maxInboundMessageSize(64 * 1024 * 1024)
                 .build();
         for (String t : TYPES) {
-            types.put(t, new TypeState(t, t.equals(XdsTranslator.CLUSTER_TYPE) || t.equals(XdsTranslator.LISTENER_TYPE)));
+            types.put(t, new TypeState(t, t.equals(XdsNames.CLUSTER_TYPE) || t.equals(XdsNames.LISTENER_TYPE)));
         }
         Gauge.builder("capstan.proxy.xds.connected", this, c -> c.connected ? 1 : 0)
                 .description("1 while the ADS stream to the control plane is up").register(registry);
@@ -345,8 +347,8 @@ public final class AdsClient implements AutoCloseable {
     // ---- shared ----
 
     private TypeState dependent(TypeState t) {
-        return t.typeUrl.equals(XdsTranslator.CLUSTER_TYPE) ? types.get(XdsTranslator.ENDPOINT_TYPE)
-                : t.typeUrl.equals(XdsTranslator.LISTENER_TYPE) ? types.get(XdsTranslator.ROUTE_TYPE) : null;
+        return t.typeUrl.equals(XdsNames.CLUSTER_TYPE) ? types.get(XdsNames.ENDPOINT_TYPE)
+                : t.typeUrl.equals(XdsNames.LISTENER_TYPE) ? types.get(XdsNames.ROUTE_TYPE) : null;
     }
 
     private void accepted(TypeState t) {
