@@ -227,8 +227,12 @@ class MeshControlPlaneIT {
         Map<String, DiscoveryResponse> last = new HashMap<>();
         try (AdsClient c = AdsClient.sotw(MeshCluster.xdsPort, node("it-sotw"))) {
             c.request(CDS, List.of(), null);
-            DiscoveryResponse cds = until(c, names, last, CDS, r -> byName(AdsClient.unpack(r.getResourcesList(), Cluster.class), Cluster::getName)
-                    .keySet().containsAll(List.of(WEB80, WEB6379, GREETER_CLUSTER)));
+            // the DestinationRule comes on its own topic, possibly after the Services' first snapshot
+            DiscoveryResponse cds = until(c, names, last, CDS, r -> {
+                Map<String, Cluster> byName = byName(AdsClient.unpack(r.getResourcesList(), Cluster.class), Cluster::getName);
+                return byName.keySet().containsAll(List.of(WEB80, WEB6379, GREETER_CLUSTER))
+                        && byName.get(GREETER_CLUSTER).getLbPolicy() == Cluster.LbPolicy.ROUND_ROBIN;
+            });
             Map<String, Cluster> clusters = byName(AdsClient.unpack(cds.getResourcesList(), Cluster.class), Cluster::getName);
             assertThat(clusters.get(WEB80).getType()).isEqualTo(Cluster.DiscoveryType.EDS);
             assertThat(clusters.get(WEB80).getLbPolicy()).isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
