@@ -24,6 +24,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * One node proxy: the ADS client, the data plane and the DNS server on one event-loop group (one
@@ -65,6 +66,7 @@ public final class NodeProxy implements AutoCloseable {
     private volatile DnsTable dnsTable = DnsTable.empty();
     private volatile boolean clustersApplied;
     private volatile boolean listenersApplied;
+    private volatile IntConsumer appliedListener = n -> { };
 
     public NodeProxy(Settings settings, MeterRegistry registry) {
         this.settings = settings;
@@ -89,6 +91,20 @@ public final class NodeProxy implements AutoCloseable {
         }
         xds.start();
         return this;
+    }
+
+    /**
+     * Tells {@code listener}, after each applied xDS response, how many resources it added, changed
+     * or removed (on the xDS thread; it must not block).
+     */
+    public NodeProxy onConfigApplied(IntConsumer listener) {
+        this.appliedListener = listener;
+        return this;
+    }
+
+    /** The event loops the data plane, DNS and the xDS client run on. */
+    public EventLoopGroup eventLoops() {
+        return group;
     }
 
     /** Has clusters and listeners from the control plane (it may serve traffic). */
@@ -156,6 +172,7 @@ public final class NodeProxy implements AutoCloseable {
                 case XdsNames.ROUTE_TYPE -> dataPlane.applyRoutes(XdsTranslator.routes(resources));
                 default -> throw new InvalidConfigException(List.of("type " + typeUrl + " is not supported"));
             }
+            appliedListener.accept(resources.size());
         }
 
         @Override
@@ -177,6 +194,7 @@ public final class NodeProxy implements AutoCloseable {
                 case XdsNames.ROUTE_TYPE -> dataPlane.applyRouteChanges(XdsTranslator.routes(updated), removed);
                 default -> throw new InvalidConfigException(List.of("type " + typeUrl + " is not supported"));
             }
+            appliedListener.accept(updated.size() + removed.size());
         }
 
         @Override

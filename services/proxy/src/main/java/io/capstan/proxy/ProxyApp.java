@@ -29,7 +29,10 @@ public class ProxyApp {
         NodeProxy.Settings s = new NodeProxy.Settings(config.nodeName(), config.nodeIp(), config.xdsAddress(),
                 config.dnsPort(), config.dnsUpstream().orElse(null), config.eventLoops(),
                 config.xdsInitialBackoff(), config.xdsMaxBackoff(), config.apiType());
-        proxy = new NodeProxy(s, registry).start();
+        NodeProxy p = new NodeProxy(s, registry);
+        HeapCompactor compactor = HeapCompactor.systemGc(config.compactAfterResources(), config.compactSettle(),
+                config.compactMinInterval(), p.eventLoops());
+        proxy = p.onConfigApplied(compactor::applied).start();
         LOG.infof("node proxy for node %s (%s), control plane %s (%s xDS)", config.nodeName(), config.nodeIp(),
                 config.xdsAddress(), config.apiType());
     }

@@ -47,4 +47,18 @@ public interface ProxyConfig {
 
     @WithDefault("5s")
     Duration xdsMaxBackoff();
+
+    /**
+     * After config changes adding up to this many resources, and {@link #compactSettle()} without
+     * another change, one full GC gives the garbage of parsing them back to the OS (at most once per
+     * {@link #compactMinInterval()}); 0 turns it off. Endpoint churn stays far below it.
+     */
+    @WithDefault("256")
+    int compactAfterResources();
+
+    @WithDefault("2s")
+    Duration compactSettle();
+
+    @WithDefault("60s")
+    Duration compactMinInterval();
 }
