@@ -1,6 +1,7 @@
 package io.capstan.nodeagent;
 
 import io.capstan.nodeagent.runtime.ContainerRuntime;
+import io.capstan.nodeagent.runtime.docker.DockerRuntime;
 import io.capstan.nodeagent.runtime.process.ImageCatalog;
 import io.capstan.nodeagent.runtime.process.ProcessRuntime;
 import io.capstan.nodeagent.server.PodDirectory;
@@ -28,10 +29,22 @@ public class AgentBeans {
     @Produces
     @Singleton
     ContainerRuntime runtime(NodeAgentConfig config, NodeAgent agent) {
-        if (!"process".equals(config.runtime())) {
-            throw new IllegalArgumentException("capstan.node-agent.runtime=" + config.runtime() + " is not supported (process is)");
-        }
         Path stateDir = agent.stateDir(agent.nodeName()).resolve("runtime");
+        return switch (config.runtime()) {
+            case "process" -> processRuntime(config, agent, stateDir);
+            case "docker" -> {
+                if ("netns".equals(config.podNetwork())) {
+                    throw new IllegalArgumentException("capstan.node-agent.pod-network=netns is the process runtime's; "
+                            + "the docker runtime networks pods on its own bridge network (capstan.node-agent.docker.network)");
+                }
+                yield new DockerRuntime(stateDir, dockerOptions(config));
+            }
+            default -> throw new IllegalArgumentException("capstan.node-agent.runtime=" + config.runtime()
+                    + " is not supported (process and docker are)");
+        };
+    }
+
+    private static ContainerRuntime processRuntime(NodeAgentConfig config, NodeAgent agent, Path stateDir) {
         try {
             ImageCatalog catalog = config.imageCatalog().isPresent()
                     ? ImageCatalog.load(Path.of(config.imageCatalog().get())) : ImageCatalog.builtin();
@@ -41,6 +54,15 @@ public class AgentBeans {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the image catalog " + config.imageCatalog().orElse("") + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The docker runtime's settings: node N's defaults with what {@code capstan.node-agent.docker.*} sets. */
+    private static DockerRuntime.Options dockerOptions(NodeAgentConfig config) {
+        NodeAgentConfig.Docker docker = config.docker();
+        DockerRuntime.Options defaults = DockerRuntime.Options.forNode(config.nodeIndex());
+        return defaults.withDockerHost(docker.host().orElse(null))
+                .withNetwork(docker.network().orElse(defaults.network()), docker.podSubnet().orElse(defaults.subnet()))
+                .withPullImages(docker.pullImages()).withPauseImage(docker.pauseImage());
     }
 
     void close(@Disposes ContainerRuntime runtime) {

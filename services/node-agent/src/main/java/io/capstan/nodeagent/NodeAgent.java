@@ -15,6 +15,7 @@ import io.capstan.nodeagent.pods.PodMetrics;
 import io.capstan.nodeagent.pods.PodServices;
 import io.capstan.nodeagent.probes.Prober;
 import io.capstan.nodeagent.runtime.ContainerRuntime;
+import io.capstan.nodeagent.runtime.docker.DockerRuntime;
 import io.capstan.nodeagent.runtime.process.ProcessRuntime;
 import io.capstan.nodeagent.server.PodDirectory;
 import io.capstan.nodeagent.sim.SimulatedNodes;
@@ -119,9 +120,12 @@ public class NodeAgent {
             throw new IllegalArgumentException("capstan.node-agent.node-index must be 1..254, was " + index);
         }
         String nodeIp = "127.0.1." + index;
-        String podSubnet = netns() ? ProcessRuntime.netnsSubnetPrefix(index) : "127.244." + index;
-        Path stateDir = stateDir(name);
         ContainerRuntime runtime = runtimes.get();
+        // pods on a bridge (netns, docker) get .2 and up: .1 is the bridge's own address
+        boolean bridged = runtime instanceof DockerRuntime || netns();
+        String podSubnet = runtime instanceof DockerRuntime docker ? docker.podSubnetPrefix()
+                : netns() ? ProcessRuntime.netnsSubnetPrefix(index) : "127.244." + index;
+        Path stateDir = stateDir(name);
         ApiCalls api = new ApiCalls(client);
         NodeFactsSource facts = new NodeFactsSource(name, nodeIp, List.of(podSubnet + ".0/24"), new HostResources(stateDir), runtime,
                 this::kubeletPort, config.maxPods(), NodeFactsSource.bytes(config.evictionHardMemory()), config.kubeletVersion());
@@ -139,7 +143,7 @@ public class NodeAgent {
                 .withResyncPeriod(config.informerResyncPeriod()).withFieldSelector("spec.nodeName=" + name)).dropManagedFields();
         PodMetrics metrics = new PodMetrics(registry);
         PodServices services = new PodServices(runtime, client, api, new PodEvents(recorder), timer, executor, new Prober(runtime),
-                new VolumeManager(VolumeManager.defaultMemoryRoot(name)), new PodIpAllocator(stateDir.resolve("ipam"), podSubnet, netns() ? 2 : 1),
+                new VolumeManager(VolumeManager.defaultMemoryRoot(name)), new PodIpAllocator(stateDir.resolve("ipam"), podSubnet, bridged ? 2 : 1),
                 Backoff.crashLoop(Clock.systemUTC()), Backoff.crashLoop(Clock.systemUTC()), metrics, Clock.systemUTC(), name, nodeIp,
                 facts::allocatable, config.podResyncInterval(),
                 new PodDnsConfigurer(config.clusterDns().orElse(List.of(nodeIp)), config.clusterDomain(), Path.of(config.resolvConf())));
@@ -148,7 +152,7 @@ public class NodeAgent {
         Gauge.builder("kubelet_node_name", () -> 1).tag("node", name).description("The node's name. The count is always 1.")
                 .register(registry);
         LOG.infof("node-agent %s: InternalIP %s, pods %s.0/24 (%s), runtime %s, state %s, api-server %s, kafka %s", name, nodeIp,
-                podSubnet, config.podNetwork(), runtime.name(), stateDir, config.apiServerUrl(), config.kafkaBootstrapServers());
+                podSubnet, runtime instanceof DockerRuntime ? "docker network" : config.podNetwork(), runtime.name(), stateDir, config.apiServerUrl(), config.kafkaBootstrapServers());
         // register once the kubelet port is known (a random test port is bound after start-up)
         Thread.ofVirtual().name("node-register").start(() -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -17,7 +17,10 @@ public interface NodeAgentConfig {
     /** The Node's name; defaults to the host name (kubelet's --hostname-override). */
     Optional<String> nodeName();
 
-    /** N in 1..254: the node's InternalIP is 127.0.1.N and its pods get 127.244.N.0/24 (198.18.N.0/24 with netns). */
+    /**
+     * N in 1..254: the node's InternalIP is 127.0.1.N and its pods get 127.244.N.0/24 (198.18.N.0/24
+     * with netns, 198.19.N.0/24 with the docker runtime).
+     */
     @WithDefault("1")
     int nodeIndex();
 
@@ -31,17 +34,51 @@ public interface NodeAgentConfig {
     /** Runtime state and pod directories; defaults to .capstan/node-agent/&lt;node-name&gt;. */
     Optional<String> stateDir();
 
-    /** The container runtime: {@code process}. */
+    /**
+     * The container runtime: {@code process} (each container a host process, images from the
+     * image catalog) or {@code docker} (a Docker daemon, see {@link #docker()}).
+     */
     @WithDefault("process")
     String runtime();
 
     /**
-     * How pods are networked: {@code loopback} puts every pod on the host's network with an address
-     * in 127.244.N.0/24; {@code netns} (Linux, root, iproute2) gives each pod its own network
-     * namespace on the bridge {@code capbr<N>} with an address in 198.18.N.0/24.
+     * How the process runtime networks pods: {@code loopback} puts every pod on the host's network
+     * with an address in 127.244.N.0/24; {@code netns} (Linux, root, iproute2) gives each pod its
+     * own network namespace on the bridge {@code capbr<N>} with an address in 198.18.N.0/24. The
+     * docker runtime networks pods on its own bridge network ({@link Docker#network()}) and refuses
+     * {@code netns}.
      */
     @WithDefault("loopback")
     String podNetwork();
+
+    /** The docker runtime ({@code runtime=docker}). */
+    Docker docker();
+
+    /** Settings of the docker runtime ({@code capstan.node-agent.docker.*}). */
+    interface Docker {
+        /**
+         * The daemon's address ({@code unix:///path} or {@code tcp://host:port}); defaults to the
+         * environment's {@code DOCKER_HOST}, else {@code unix:///var/run/docker.sock}.
+         */
+        Optional<String> host();
+
+        /** The bridge network every pod's sandbox joins, made if missing; defaults to {@code capstan-node<N>}. */
+        Optional<String> network();
+
+        /**
+         * The network's subnet, a /24: the gateway is .1 and pod IPs are allocated from .2 to .254.
+         * Defaults to 198.19.N.0/24. An existing network with another subnet is an error at start.
+         */
+        Optional<String> podSubnet();
+
+        /** Whether an image the daemon lacks is pulled (kubelet's IfNotPresent); false makes it ErrImagePull at once. */
+        @WithDefault("true")
+        boolean pullImages();
+
+        /** The image of every pod's sandbox ("pause") container; it needs {@code sh} and {@code sleep}. */
+        @WithDefault("busybox")
+        String pauseImage();
+    }
 
     /** An image catalog file for the process runtime; its built-in catalog otherwise. */
     Optional<String> imageCatalog();

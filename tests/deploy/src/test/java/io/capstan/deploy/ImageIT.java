@@ -1,5 +1,7 @@
 package io.capstan.deploy;
 
+import io.capstan.testkit.Dockerd;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

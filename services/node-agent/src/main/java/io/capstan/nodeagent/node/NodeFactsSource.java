@@ -97,7 +97,7 @@ public final class NodeFactsSource {
                 .withBootID(HostResources.firstLine("/proc/sys/kernel/random/boot_id").orElse(""))
                 .withKernelVersion(HostResources.firstLine("/proc/sys/kernel/osrelease").orElse(System.getProperty("os.version")))
                 .withOsImage(HostResources.osImage())
-                .withContainerRuntimeVersion(runtime.name() + "://" + runtimeVersion())
+                .withContainerRuntimeVersion(runtime.name() + "://" + (runtime.version() != null ? runtime.version() : runtimeVersion()))
                 .withKubeletVersion(kubeletVersion)
                 .withKubeProxyVersion("")
                 .withOperatingSystem(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).startsWith("linux") ? "linux"

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * What the node-agent needs from a container runtime (the CRI's shape, cut to what Capstan uses).
- * Implementations: {@code process} (each container a host process, see the architecture),
- * later {@code oci} (runc) and {@code docker}. Picked per node by configuration.
+ * Implementations: {@code process} (each container a host process, see the architecture) and
+ * {@code docker} (the Docker Engine API, a pause container per pod). Picked per node by configuration.
  *
  * <p>Containers are identified by {@link ContainerId} (pod uid, container name, attempt), so a
  * restarted agent can find what it started before: {@link #listContainers()} reports every
@@ -19,6 +19,14 @@ public interface ContainerRuntime extends AutoCloseable {
 
     /** Short name, as in the node's {@code status.nodeInfo.containerRuntimeVersion} ("process://1"). */
     String name();
+
+    /**
+     * The runtime's version for {@code containerRuntimeVersion} ({@code <name>://<version>}), or
+     * null for Capstan's own version (a runtime that is part of the node-agent).
+     */
+    default String version() {
+        return null;
+    }
 
     /**
      * Prepares the pod's sandbox: its directories (volumes live under {@link PodSandbox#podDir()})
