@@ -121,9 +121,12 @@ public class NodeAgent {
         }
         String nodeIp = "127.0.1." + index;
         ContainerRuntime runtime = runtimes.get();
-        // pods on a bridge (netns, docker) get .2 and up: .1 is the bridge's own address
-        boolean bridged = runtime instanceof DockerRuntime || netns();
-        String podSubnet = runtime instanceof DockerRuntime docker ? docker.podSubnetPrefix()
+        // pods on a bridge (netns, docker's network) get .2 and up: .1 is the bridge's own address; docker
+        // pods sharing one namespace (docker.network container:<x> or host) have no subnet of the runtime's
+        // and are on loopback, as with pod-network=loopback
+        String dockerSubnet = runtime instanceof DockerRuntime docker ? docker.podSubnetPrefix() : null;
+        boolean bridged = dockerSubnet != null || netns();
+        String podSubnet = dockerSubnet != null ? dockerSubnet
                 : netns() ? ProcessRuntime.netnsSubnetPrefix(index) : "127.244." + index;
         Path stateDir = stateDir(name);
         ApiCalls api = new ApiCalls(client);

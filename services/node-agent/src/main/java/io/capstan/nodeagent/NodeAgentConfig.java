@@ -62,7 +62,20 @@ public interface NodeAgentConfig {
          */
         Optional<String> host();
 
-        /** The bridge network every pod's sandbox joins, made if missing; defaults to {@code capstan-node<N>}. */
+        /**
+         * The network every pod's sandbox joins. A name is a bridge network of the runtime's, made
+         * if missing with {@link #podSubnet()}, each pod with a network namespace and an address of
+         * its own; defaults to {@code capstan-node<N>}. {@code container:<name-or-id>} (a running
+         * container's network namespace, such as the node-agent's own container, where the node
+         * proxy or Envoy serve the node's Services on loopback) or {@code host} makes every pod join
+         * that one namespace instead, as the process runtime's loopback pod network: no network is
+         * made, the pod IPs are allocated from 127.244.N.0/24 on its loopback (pod-subnet is
+         * ignored), pods reach the Services and each other there and share its ports (two pods
+         * cannot listen on one port on all addresses). With {@code container:} Docker allows no
+         * hostname of the pod's own: the container's hostname is that container's, the pod's is
+         * in its /etc/hosts (with the pod IP) and in {@code HOSTNAME}. {@code hostNetwork} pods
+         * join the same namespace.
+         */
         Optional<String> network();
 
         /**

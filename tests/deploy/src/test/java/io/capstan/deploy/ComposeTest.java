@@ -72,6 +72,26 @@ class ComposeTest {
     }
 
     @Test
+    void nodeAgentsRunPodsOnTheMachinesDockerInTheirOwnNetworkNamespace() {
+        for (String name : List.of("node-agent-1", "node-agent-2")) {
+            JsonNode agent = service(name);
+            JsonNode env = agent.get("environment");
+            assertThat(env.get("CAPSTAN_NODE_AGENT_RUNTIME").asText()).as(name).isEqualTo("docker");
+            // Pods join this container's namespace, where the node's data plane serves the Service IPs.
+            assertThat(env.get("CAPSTAN_NODE_AGENT_DOCKER_NETWORK").asText()).as(name)
+                    .isEqualTo("container:" + agent.get("container_name").asText());
+            List<String> volumes = new ArrayList<>();
+            agent.get("volumes").forEach(v -> volumes.add(v.isTextual() ? v.asText() : v.get("source").asText() + ":" + v.get("target").asText()));
+            String socket = env.get("CAPSTAN_NODE_AGENT_DOCKER_HOST").asText().replaceFirst("^unix://", "");
+            assertThat(volumes).as(name).anyMatch(v -> v.startsWith(socket + ":" + socket));
+            // The daemon bind-mounts pod directories by their host path: the same path on both sides.
+            String state = env.get("CAPSTAN_NODE_AGENT_STATE_DIR").asText();
+            assertThat(volumes).as(name).anyMatch(v -> v.startsWith(state + ":" + state));
+            assertThat(agent.get("user").asText()).as("%s reaches the Docker socket", name).isEqualTo("0");
+        }
+    }
+
+    @Test
     void rolesWaitForWhatTheyNeedAndReportTheirHealthOnTheirPort() {
         assertThat(service("api-server").at("/depends_on/etcd/condition").asText()).isEqualTo("service_healthy");
         assertThat(service("api-server").at("/depends_on/kafka/condition").asText()).isEqualTo("service_healthy");

@@ -62,7 +62,10 @@ import java.util.stream.Stream;
  * (docker-java over the daemon's socket). A pod's sandbox is a "pause" container that owns the
  * pod's network namespace on a bridge network of the runtime's (its IP is the pod's IP, its
  * hostname the pod's) and an IPC namespace the pod's containers join; every container of the pod
- * joins both, so they share localhost, the address and the hostname, as in Kubernetes.
+ * joins both, so they share localhost, the address and the hostname, as in Kubernetes. With a
+ * shared network ({@code container:<name-or-id>} or {@code host}, see {@link Options}) every pause
+ * container joins that one network namespace instead, and pods are addresses on its loopback, as
+ * the process runtime's loopback pod network.
  *
  * <p>Docker keeps the state: containers carry their {@link ContainerId} in labels and have names
  * derived from it, so a new runtime on the same state directory lists what an earlier one started
@@ -88,6 +91,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private static final String ZERO_TIME = "0001-01-01T00:00:00Z";
     private static final Duration LOG_DRAIN = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The network mode prefix of a shared network namespace: {@code container:<name-or-id>}. */
+    private static final String CONTAINER_MODE = "container:";
     /** Loops until SIGTERM; as PID 1 of its container only a trapped signal ends it. */
     private static final String PAUSE_SCRIPT = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
 
@@ -109,9 +114,12 @@ public final class DockerRuntime implements ContainerRuntime {
      * Where the daemon is and how pods are networked. {@code dockerHost} null means
      * {@code DOCKER_HOST}, else {@code unix:///var/run/docker.sock}; {@code network} is the bridge
      * network the runtime creates if missing, with {@code subnet} (a /24, gateway .1, pod IPs .2
-     * to .254); {@code pullImages} false never pulls (an image the daemon lacks is an
-     * ImagePullFailure at once); {@code pauseImage} runs every pod's sandbox (it needs
-     * {@code sh}, {@code trap} and {@code sleep}).
+     * to .254), or a shared network: {@code container:<name-or-id>} (a running container's network
+     * namespace, the node-agent's own, say) or {@code host}, which every pod's sandbox joins, with
+     * no network made, no subnet (it is then ignored) and the pod IPs the node-agent allocates on
+     * loopback (127.244.N.0/24), so pods share ports; {@code pullImages} false never pulls (an
+     * image the daemon lacks is an ImagePullFailure at once); {@code pauseImage} runs every pod's
+     * sandbox (it needs {@code sh}, {@code trap} and {@code sleep}).
      */
     public record Options(String dockerHost, String network, String subnet, boolean pullImages, String pauseImage,
                           Duration pullTimeout) {
@@ -119,6 +127,10 @@ public final class DockerRuntime implements ContainerRuntime {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(pauseImage, "pauseImage");
             Objects.requireNonNull(pullTimeout, "pullTimeout");
+            if (network.isBlank() || network.equals(CONTAINER_MODE)) {
+                throw new IllegalArgumentException("the docker runtime's network must be a network's name, "
+                        + "container:<name-or-id> or host, was \"" + network + "\"");
+            }
             if (subnet == null || !SUBNET.matcher(subnet).matches()) {
                 throw new IllegalArgumentException("the docker runtime's pod subnet must be a /24 such as 198.19.1.0/24, was "
                         + subnet);
@@ -147,7 +159,15 @@ public final class DockerRuntime implements ContainerRuntime {
             return new Options(dockerHost, network, subnet, pullImages, image, pullTimeout);
         }
 
-        /** The first three octets of the pod addresses: {@code 198.19.N}. */
+        /**
+         * Whether every pod's sandbox joins one network namespace ({@code container:<x>} or
+         * {@code host}) rather than the runtime's bridge network.
+         */
+        public boolean sharedNetwork() {
+            return network.equals("host") || network.startsWith(CONTAINER_MODE);
+        }
+
+        /** The first three octets of the bridge network's pod addresses: {@code 198.19.N}. */
         public String subnetPrefix() {
             Matcher m = SUBNET.matcher(subnet);
             if (!m.matches()) {
@@ -168,8 +188,9 @@ public final class DockerRuntime implements ContainerRuntime {
 
     /**
      * Connects to the daemon (failing at once, with the reason, when it cannot), makes the pod
-     * network if it is missing, and takes over the containers an earlier runtime on this state
-     * directory started: their logs are brought up to date before the constructor returns.
+     * network if it is missing (with a shared network: checks that its container runs), and
+     * takes over the containers an earlier runtime on this state directory started: their logs
+     * are brought up to date before the constructor returns.
      */
     public DockerRuntime(Path stateDir, Options options) {
         this.stateDir = stateDir.toAbsolutePath();
@@ -200,7 +221,11 @@ public final class DockerRuntime implements ContainerRuntime {
         this.memoryLimits = Boolean.TRUE.equals(info.getMemoryLimit());
         this.cpuLimits = Boolean.TRUE.equals(info.getCpuCfsQuota());
         try {
-            ensureNetwork();
+            if (options.network().startsWith(CONTAINER_MODE)) {
+                checkSharedContainer();
+            } else if (!options.sharedNetwork()) {
+                ensureNetwork();
+            }
             recover();
         } catch (RuntimeException e) {
             closeClient();
@@ -219,9 +244,19 @@ public final class DockerRuntime implements ContainerRuntime {
         return serverVersion;
     }
 
-    /** The first three octets of this runtime's pod addresses, from which the node-agent allocates. */
+    /**
+     * The first three octets of this runtime's pod addresses, from which the node-agent allocates;
+     * null with a shared network ({@code container:<x>}, {@code host}): the runtime has no subnet
+     * of its own and the node-agent allocates on loopback, as for the process runtime's loopback
+     * pod network.
+     */
     public String podSubnetPrefix() {
-        return options.subnetPrefix();
+        return options.sharedNetwork() ? null : options.subnetPrefix();
+    }
+
+    /** Whether every pod's sandbox joins one shared network namespace ({@code container:<x>} or {@code host}). */
+    public boolean sharedNetwork() {
+        return options.sharedNetwork();
     }
 
     /** Whether the daemon enforces memory and CPU limits (its cgroups have the memory controller and CFS quota). */
@@ -280,8 +315,10 @@ public final class DockerRuntime implements ContainerRuntime {
         if (config.dns() != null) {
             mounts.add(bind(podDir.resolve("resolv.conf"), "/etc/resolv.conf", false));
         }
+        // with a shared network the node's network is that namespace, for hostNetwork pods too
+        String networkMode = config.hostNetwork() && !options.sharedNetwork() ? "host" : options.network();
         HostConfig host = HostConfig.newHostConfig()
-                .withNetworkMode(config.hostNetwork() ? "host" : options.network())
+                .withNetworkMode(networkMode)
                 .withIpcMode("shareable")
                 .withMounts(mounts)
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE, Map.of("max-size", "1m")));
@@ -289,11 +326,13 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withLabels(DockerNames.sandboxLabels(instance, stateDir, config))
                 .withEntrypoint("/bin/sh", "-c", PAUSE_SCRIPT).withCmd(List.of())
                 .withHostConfig(host);
-        if (!config.hostNetwork()) {
+        // Docker refuses a hostname with a container: network mode (the pod's hostname is then in
+        // its /etc/hosts and HOSTNAME); the pod IP of a shared network is on its loopback, no --ip
+        if (!config.hostNetwork() && !networkMode.startsWith(CONTAINER_MODE)) {
             create.withHostName(PodFiles.hostname(config));
-            if (config.podIp() != null && !config.podIp().isBlank()) {
-                create.withIpv4Address(config.podIp());
-            }
+        }
+        if (!config.hostNetwork() && !options.sharedNetwork() && config.podIp() != null && !config.podIp().isBlank()) {
+            create.withIpv4Address(config.podIp());
         }
         try {
             create.exec();
@@ -405,10 +444,14 @@ public final class DockerRuntime implements ContainerRuntime {
         } catch (IOException e) {
             throw new RuntimeFailure("CreateContainerError", "cannot create " + log.getParent() + ": " + e.getMessage(), e);
         }
+        Map<String, String> env = new LinkedHashMap<>(config.env() == null ? Map.of() : config.env());
+        if (!config.pod().hostNetwork() && options.network().startsWith(CONTAINER_MODE)) {
+            // the container's hostname is the shared namespace's container's: the pod's in HOSTNAME at least
+            env.putIfAbsent("HOSTNAME", PodFiles.hostname(config.pod()));
+        }
         CreateContainerCmd create = docker.createContainerCmd(config.image()).withName(name)
                 .withLabels(DockerNames.containerLabels(instance, stateDir, id, config.pod(), config.image()))
-                .withEnv(config.env() == null ? List.of() : config.env().entrySet().stream()
-                        .map(e -> e.getKey() + "=" + e.getValue()).toList())
+                .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
                 .withTty(config.tty()).withStdinOpen(config.stdin())
                 .withHostConfig(hostConfig(config, sandbox, podDir));
         ContainerCommands.apply(create, config.command(), config.args());
@@ -811,6 +854,22 @@ public final class DockerRuntime implements ContainerRuntime {
                 return new ImageReference(image.substring(0, colon), image.substring(colon + 1));
             }
             return new ImageReference(image, "latest");
+        }
+    }
+
+    /** A shared {@code container:<x>} network: {@code x} must run, its namespace is what every pod joins. */
+    private void checkSharedContainer() {
+        String target = options.network().substring(CONTAINER_MODE.length());
+        try {
+            InspectContainerResponse inspected = docker.inspectContainerCmd(target).exec();
+            if (!Boolean.TRUE.equals(inspected.getState().getRunning())) {
+                throw new IllegalStateException("the docker runtime's network is " + options.network()
+                        + ", and that container is not running");
+            }
+            LOG.infof("docker runtime: pods share the network namespace of container %s", target);
+        } catch (NotFoundException e) {
+            throw new IllegalStateException("the docker runtime's network is " + options.network()
+                    + ", and the Docker daemon has no such container", e);
         }
     }
 
