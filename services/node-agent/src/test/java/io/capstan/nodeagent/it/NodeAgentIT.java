@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.it;
 
+import io.capstan.testkit.Eventually;
 import io.capstan.nodeagent.runtime.ContainerId;
 import io.capstan.nodeagent.runtime.ContainerInfo;
 import io.capstan.nodeagent.runtime.ContainerRuntime;
@@ -588,18 +589,6 @@ class NodeAgentIT {
     }
 
     private static void eventually(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("timed out after " + WAIT + " waiting for: " + what);
+        Eventually.eventually(what, WAIT, condition);
     }
 }

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.server;
 
+import io.capstan.testkit.Eventually;
 import io.capstan.nodeagent.it.Cluster;
 import io.capstan.testkit.FreePorts;
 import io.capstan.testkit.Kubectl;
@@ -98,18 +99,6 @@ class StreamingAgentIT {
     }
 
     private static void eventually(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("timed out after " + WAIT + " waiting for: " + what);
+        Eventually.eventually(what, WAIT, condition);
     }
 }
