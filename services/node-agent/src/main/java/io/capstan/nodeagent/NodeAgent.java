@@ -119,7 +119,7 @@ public class NodeAgent {
         if (index < 1 || index > 254) {
             throw new IllegalArgumentException("capstan.node-agent.node-index must be 1..254, was " + index);
         }
-        String nodeIp = "127.0.1." + index;
+        String nodeIp = config.nodeIp().orElse("127.0.1." + index);
         ContainerRuntime runtime = runtimes.get();
         // pods on a bridge (netns, docker's network) get .2 and up: .1 is the bridge's own address; docker
         // pods sharing one namespace (docker.network container:<x> or host) have no subnet of the runtime's

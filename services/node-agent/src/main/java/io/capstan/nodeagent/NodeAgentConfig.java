@@ -24,6 +24,13 @@ public interface NodeAgentConfig {
     @WithDefault("1")
     int nodeIndex();
 
+    /**
+     * The address the Node advertises as its InternalIP: where the api-server reaches this agent's
+     * kubelet API (logs, exec, port-forward) and the pods' {@code status.hostIP}. Defaults to
+     * 127.0.1.N; where the agent runs in a container of its own (the Helm chart), its pod IP.
+     */
+    Optional<String> nodeIp();
+
     @WithDefault("http://127.0.0.1:6443")
     String apiServerUrl();
 

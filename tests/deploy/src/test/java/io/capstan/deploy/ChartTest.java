@@ -181,6 +181,15 @@ class ChartTest {
     }
 
     @Test
+    void eachNodeAgentAdvertisesItsPodIpWhereTheApiServerReachesItsKubeletApi() {
+        Container agent = container(Chart.byKindAndName(render("default")).get("DaemonSet/capstan-node-agent"));
+        var nodeIp = agent.getEnv().stream().filter(e -> e.getName().equals("CAPSTAN_NODE_AGENT_NODE_IP")).findFirst().orElseThrow();
+        assertThat(nodeIp.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
+        var nodeName = agent.getEnv().stream().filter(e -> e.getName().equals("CAPSTAN_NODE_AGENT_NODE_NAME")).findFirst().orElseThrow();
+        assertThat(nodeName.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+    }
+
+    @Test
     void externalEtcdWithoutEndpointsIsRefusedWithTheKeyToSet() {
         assertThatThrownBy(() -> Chart.render(Map.of("etcd.enabled", false)))
                 .hasMessageContaining("etcd.externalEndpoints is required");

@@ -59,7 +59,13 @@ public final class DockerCluster implements QuarkusTestResourceLifecycleManager 
                 Map.entry("capstan.node-agent.docker.host", dockerd.host()),
                 Map.entry("capstan.node-agent.docker.network", "capstan-it-agent-" + index),
                 Map.entry("capstan.node-agent.docker.pull-images", "false"),
-                Map.entry("quarkus.http.host", "127.0.1." + index));
+                // an advertised address other than 127.0.1.N: kubectl logs and exec reach the agent there
+                Map.entry("capstan.node-agent.node-ip", nodeIp()),
+                Map.entry("quarkus.http.host", nodeIp()));
+    }
+
+    static String nodeIp() {
+        return "127.0.2." + index;
     }
 
     @Override

@@ -71,6 +71,9 @@ class NodeAgentDockerIT {
         assertThat(kubectl.run("get", "node", DockerCluster.NODE, "-o", "jsonpath={.spec.podCIDR}").ok().stdout())
                 .isEqualTo("198.19." + DockerCluster.index + ".0/24");
         assertThat(kubectl.run("get", "node", DockerCluster.NODE, "-o",
+                "jsonpath={.status.addresses[?(@.type==\"InternalIP\")].address}").ok().stdout())
+                .as("capstan.node-agent.node-ip").isEqualTo(DockerCluster.nodeIp());
+        assertThat(kubectl.run("get", "node", DockerCluster.NODE, "-o",
                 "jsonpath={.status.nodeInfo.containerRuntimeVersion}").ok().stdout())
                 .as("the daemon's version, as the kubelet reports it").matches("docker://\\d+\\.\\d+.*");
         assertThat(kubectl.run("-n", ns, "get", "pod", "web-with-sidecar", "-o",
