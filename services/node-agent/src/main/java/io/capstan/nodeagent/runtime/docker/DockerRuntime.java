@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,7 +63,10 @@ import java.util.stream.Stream;
  * (docker-java over the daemon's socket). A pod's sandbox is a "pause" container that owns the
  * pod's network namespace on a bridge network of the runtime's (its IP is the pod's IP, its
  * hostname the pod's) and an IPC namespace the pod's containers join; every container of the pod
- * joins both, so they share localhost, the address and the hostname, as in Kubernetes. With a
+ * joins both, so they share localhost, the address and the hostname, as in Kubernetes. Where
+ * the runtime can enter that namespace (root, the daemon on this host), the node's services on
+ * the host's loopback are routed into it over the bridge ({@link HostServicesRoutes}); where it
+ * cannot, the pod's containers say so in their message. With a
  * shared network ({@code container:<name-or-id>} or {@code host}, see {@link Options}) every pause
  * container joins that one network namespace instead, and pods are addresses on its loopback, as
  * the process runtime's loopback pod network.
@@ -108,6 +112,10 @@ public final class DockerRuntime implements ContainerRuntime {
     private final Map<ContainerId, LogFollower> followers = new ConcurrentHashMap<>();
     private final Map<String, ContainerInfo> exited = new ConcurrentHashMap<>();
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Bridged pods (uid) that cannot reach the node's services on the host's loopback, and why. */
+    private final Map<String, String> servicesUnreachable = new ConcurrentHashMap<>();
+    private final Set<String> servicesProblemsLogged = ConcurrentHashMap.newKeySet();
+    private final HostServicesRoutes hostServices;
     private volatile boolean closed;
 
     /**
@@ -220,6 +228,7 @@ public final class DockerRuntime implements ContainerRuntime {
         }
         this.memoryLimits = Boolean.TRUE.equals(info.getMemoryLimit());
         this.cpuLimits = Boolean.TRUE.equals(info.getCpuCfsQuota());
+        this.hostServices = options.sharedNetwork() ? null : new HostServicesRoutes();
         try {
             if (options.network().startsWith(CONTAINER_MODE)) {
                 checkSharedContainer();
@@ -285,6 +294,8 @@ public final class DockerRuntime implements ContainerRuntime {
             Optional<InspectContainerResponse> existing = inspect(name);
             if (existing.isPresent()) {
                 if (Boolean.TRUE.equals(existing.get().getState().getRunning())) {
+                    // taken over from an earlier runtime, or asked again: the routes may be missing (they are re-applied harmlessly)
+                    routeHostServices(config, existing.get());
                     return new PodSandbox(uid, podDir);
                 }
                 // a pause container that died took the pod's network namespace with it: make a new one
@@ -293,12 +304,80 @@ public final class DockerRuntime implements ContainerRuntime {
                 remove(name);
             }
             startSandbox(config, name, podDir);
+            if (bridged(config)) {
+                Optional<InspectContainerResponse> started = inspect(name);
+                if (started.isPresent()) {
+                    routeHostServices(config, started.get());
+                }
+            }
             return new PodSandbox(uid, podDir);
         } catch (IOException e) {
             throw new RuntimeFailure("CreatePodSandboxError", "cannot prepare the pod's sandbox " + podDir + ": "
                     + e.getMessage(), e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Whether the pod's sandbox is on the runtime's bridge network (not hostNetwork, not a shared namespace). */
+    private boolean bridged(PodSandboxConfig config) {
+        return !config.hostNetwork() && !options.sharedNetwork();
+    }
+
+    /**
+     * Routes the node's services on the host's loopback (Service, LoadBalancer and node IPs) into a
+     * bridged pod's network namespace ({@link HostServicesRoutes}). Never fails the pod: when it
+     * cannot be done, the pod's containers say so in their message and the reason is logged once.
+     */
+    private void routeHostServices(PodSandboxConfig config, InspectContainerResponse pause) {
+        if (!bridged(config) || hostServices == null) {
+            return;
+        }
+        String uid = config.podUid();
+        String problem;
+        Long pid = pause.getState().getPidLong();
+        String podIp = podIp(pause);
+        if (podIp == null) {
+            problem = "the pause container has no address on the network " + options.network();
+        } else {
+            problem = hostServices.apply(bridgeName(), options.gateway(), pid == null ? 0 : pid, podIp);
+        }
+        if (problem == null) {
+            servicesUnreachable.remove(uid);
+            LOG.debugf("pod %s reaches the node's services on the host's loopback through the bridge", uid);
+            return;
+        }
+        servicesUnreachable.put(uid, problem);
+        if (servicesProblemsLogged.size() < 100 && servicesProblemsLogged.add(problem)) {
+            LOG.warnf("docker runtime: bridged pods (pod %s, and others for the same reason) cannot reach the node's "
+                    + "Services, NodePorts and cluster DNS on the host's loopback: %s", uid, problem);
+        } else {
+            LOG.debugf("pod %s cannot reach the node's services on the host's loopback: %s", uid, problem);
+        }
+    }
+
+    /** The pause container's address on the runtime's network. */
+    private String podIp(InspectContainerResponse pause) {
+        if (pause.getNetworkSettings() == null || pause.getNetworkSettings().getNetworks() == null) {
+            return null;
+        }
+        var network = pause.getNetworkSettings().getNetworks().get(options.network());
+        return network == null || network.getIpAddress() == null || network.getIpAddress().isBlank() ? null
+                : network.getIpAddress();
+    }
+
+    /** The host's interface of the runtime's network: Docker's {@code br-<12 hex digits of its id>}, or the one it was given. */
+    private String bridgeName() {
+        try {
+            Network network = docker.inspectNetworkCmd().withNetworkId(options.network()).exec();
+            String named = network.getOptions() == null ? null : network.getOptions().get("com.docker.network.bridge.name");
+            if (named != null && !named.isBlank()) {
+                return named;
+            }
+            return "br-" + network.getId().substring(0, Math.min(12, network.getId().length()));
+        } catch (RuntimeException e) {
+            LOG.debugf("cannot inspect the network %s: %s", options.network(), message(e));
+            return null;
         }
     }
 
@@ -370,6 +449,7 @@ public final class DockerRuntime implements ContainerRuntime {
                     throw new RuntimeFailure("RemovePodSandboxError", e.getMessage(), e);
                 }
             }
+            servicesUnreachable.remove(uid);
             try {
                 deleteTree(podDir(uid));
             } catch (IOException e) {
@@ -713,8 +793,16 @@ public final class DockerRuntime implements ContainerRuntime {
         if (host != null && host.getCpuQuota() != null && host.getCpuQuota() > 0 && !cpuLimits) {
             notEnforced.add("the Docker daemon has no CFS quota");
         }
-        String message = notEnforced.isEmpty() ? null
-                : "resource limits are recorded, not enforced: " + String.join("; ", notEnforced);
+        List<String> notes = new ArrayList<>();
+        if (!notEnforced.isEmpty()) {
+            notes.add("resource limits are recorded, not enforced: " + String.join("; ", notEnforced));
+        }
+        String unreachable = servicesUnreachable.get(id.podUid());
+        if (unreachable != null) {
+            notes.add("the node's Services, NodePorts and cluster DNS (on the host's loopback) are not reachable from "
+                    + "this pod: " + unreachable);
+        }
+        String message = notes.isEmpty() ? null : String.join("; ", notes);
         Instant startedAt = instant(state.getStartedAt());
         Instant finishedAt = s == ContainerInfo.State.EXITED ? instant(state.getFinishedAt()) : null;
         if (startedAt != null && finishedAt != null && finishedAt.isBefore(startedAt)) {

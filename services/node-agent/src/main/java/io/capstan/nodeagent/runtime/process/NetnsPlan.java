@@ -1,5 +1,7 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.HostLoopbackRoutes;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,11 +18,12 @@ import java.util.List;
  * <p>The node's services live on the host's loopback (Service cluster IPs in 127.96.0.0/16,
  * LoadBalancer IPs in 127.98.0.0/16, the node IPs 127.0.1.0/24 with NodePorts and DNS), so in the
  * pod's namespace those ranges are routed out of {@code eth0} to the bridge instead of being
- * local, and the rest of 127/8 (127.0.0.1 among it) stays the pod's own.
+ * local, and the rest of 127/8 (127.0.0.1 among it) stays the pod's own ({@link HostLoopbackRoutes},
+ * which the docker runtime's bridged pods use too).
  */
 final class NetnsPlan {
     /** Host-loopback ranges a pod reaches through the bridge: the node IPs, and Service and LoadBalancer IPs. */
-    static final List<String> HOST_RANGES = List.of("127.0.1.0/24", "127.96.0.0/14");
+    static final List<String> HOST_RANGES = HostLoopbackRoutes.HOST_RANGES;
     static final String PREFIX = "capstan-";
 
     private final int node;
@@ -76,68 +79,13 @@ final class NetnsPlan {
         lines.add("addr add " + podIp + "/24 dev eth0");
         lines.add("link set eth0 up");
         lines.add("route add default via " + gateway() + " dev eth0");
-        lines.add("route del local 127.0.0.0/8 dev lo table local");
-        for (String cidr : subtract("127.0.0.0/8", HOST_RANGES)) {
-            lines.add("route add local " + cidr + " dev lo table local");
-        }
-        for (String cidr : HOST_RANGES) {
-            lines.add("route add " + cidr + " via " + gateway() + " dev eth0");
-        }
+        lines.addAll(HostLoopbackRoutes.podRoutes(gateway(), "eth0"));
         return lines;
     }
 
-    /**
-     * The smallest list of CIDRs covering {@code range} without any of {@code excluded}, in address
-     * order: a block disjoint from every exclusion is kept, one inside an exclusion is dropped, any
-     * other is split in halves.
-     */
+    /** {@link HostLoopbackRoutes#subtract}. */
     static List<String> subtract(String range, List<String> excluded) {
-        List<long[]> ex = excluded.stream().map(NetnsPlan::parse).toList();
-        List<String> out = new ArrayList<>();
-        long[] r = parse(range);
-        split(r[0], (int) r[1], ex, out);
-        return out;
-    }
-
-    private static void split(long base, int bits, List<long[]> excluded, List<String> out) {
-        long end = base + (1L << (32 - bits));
-        boolean overlaps = false;
-        for (long[] e : excluded) {
-            long eBase = e[0];
-            long eEnd = eBase + (1L << (32 - e[1]));
-            if (eBase <= base && end <= eEnd) {
-                return;
-            }
-            overlaps |= eBase < end && base < eEnd;
-        }
-        if (!overlaps) {
-            out.add(format(base) + "/" + bits);
-            return;
-        }
-        split(base, bits + 1, excluded, out);
-        split(base + (1L << (32 - bits - 1)), bits + 1, excluded, out);
-    }
-
-    private static long[] parse(String cidr) {
-        String[] parts = cidr.split("/");
-        String[] octets = parts[0].split("\\.");
-        if (octets.length != 4 || parts.length != 2) {
-            throw new IllegalArgumentException("not an IPv4 CIDR: " + cidr);
-        }
-        long address = 0;
-        for (String o : octets) {
-            address = address << 8 | Integer.parseInt(o);
-        }
-        int bits = Integer.parseInt(parts[1]);
-        long mask = bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
-        if ((address & mask) != address) {
-            throw new IllegalArgumentException("host bits set in " + cidr);
-        }
-        return new long[] {address, bits};
-    }
-
-    private static String format(long address) {
-        return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
+        return HostLoopbackRoutes.subtract(range, excluded);
     }
 
     private static String hash(String value) {

@@ -1,5 +1,7 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.HostLoopbackRoutes;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +79,7 @@ final class PodNetns {
         run(List.of("netns", "add", netns), null);
         run(List.of("-batch", "-"), plan.hostBatch(netns, veth));
         run(List.of("netns", "exec", netns, "/bin/sh", "-c",
-                "echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet"), null);
+                "echo 1 > " + HostLoopbackRoutes.routeLocalnet("eth0")), null);
         run(List.of("-n", netns, "-batch", "-"), plan.podBatch(podIp));
         Files.writeString(done, wanted);
         return netns;
@@ -136,7 +138,7 @@ final class PodNetns {
         }
         run(List.of("-batch", "-"), plan.bridgeBatch());
         // replies from the host's 127.x services to a pod cross the bridge: the kernel drops them without this
-        Files.writeString(Path.of("/proc/sys/net/ipv4/conf", plan.bridge(), "route_localnet"), "1\n");
+        Files.writeString(Path.of(HostLoopbackRoutes.routeLocalnet(plan.bridge())), "1\n");
     }
 
     private void run(List<String> args, List<String> batch) throws IOException {
