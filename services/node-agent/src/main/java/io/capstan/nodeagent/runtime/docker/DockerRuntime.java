@@ -114,6 +114,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** Bridged pods (uid) that cannot reach the node's services on the host's loopback, and why. */
     private final Map<String, String> servicesUnreachable = new ConcurrentHashMap<>();
+    /** Container name to whether the daemon's event log has an "oom" for it (asked once per exited container). */
+    private final Map<String, Boolean> oomEvents = new ConcurrentHashMap<>();
     private final Set<String> servicesProblemsLogged = ConcurrentHashMap.newKeySet();
     private final HostServicesRoutes hostServices;
     private volatile boolean closed;
@@ -432,6 +434,7 @@ public final class DockerRuntime implements ContainerRuntime {
         ReentrantLock lock = lock(uid + "/");
         lock.lock();
         try {
+            oomEvents.keySet().removeIf(name -> name.contains(uid));
             List<Container> containers;
             try {
                 containers = list(Map.of(DockerNames.POD_UID, uid));
@@ -606,6 +609,8 @@ public final class DockerRuntime implements ContainerRuntime {
             if (!Boolean.TRUE.equals(inspected.getState().getRunning())) {
                 return info(id, inspected, true);
             }
+            // a 137 after this is the runtime's own SIGKILL: no need to ask the event log about an OOM
+            oomEvents.put(name, false);
             try {
                 if (gracePeriod.isNegative() || gracePeriod.isZero()) {
                     docker.killContainerCmd(name).withSignal("KILL").exec();
@@ -760,6 +765,47 @@ public final class DockerRuntime implements ContainerRuntime {
 
     // ---- helpers ----
 
+    private static boolean hasMemoryLimit(InspectContainerResponse inspected) {
+        HostConfig host = inspected.getHostConfig();
+        return host != null && host.getMemory() != null && host.getMemory() > 0;
+    }
+
+    /**
+     * Whether the daemon recorded an "oom" event for this container. Docker handles a container's
+     * exit and its OOM event separately, and when the exit wins the race its state says
+     * {@code OOMKilled: false} for a container the kernel killed for its memory limit; the event log
+     * (bounded by the container's start and end) still has the event. Asked once per container that
+     * exited with 137 under a memory limit without the runtime having stopped it.
+     */
+    private boolean oomEvent(String name, InspectContainerResponse inspected) {
+        return oomEvents.computeIfAbsent(name, n -> {
+            InspectContainerResponse.ContainerState state = inspected.getState();
+            try {
+                Instant started = Instant.parse(state.getStartedAt());
+                Instant finished = Instant.parse(state.getFinishedAt());
+                java.util.concurrent.atomic.AtomicBoolean seen = new java.util.concurrent.atomic.AtomicBoolean();
+                // by container only: the daemon's "event" filter does not match its own "oom" action here (20.10)
+                docker.eventsCmd().withContainerFilter(inspected.getId())
+                        .withSince(Long.toString(started.getEpochSecond() - 1))
+                        .withUntil(Long.toString(finished.getEpochSecond() + 1))
+                        .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Event>() {
+                            @Override
+                            public void onNext(com.github.dockerjava.api.model.Event event) {
+                                if ("oom".equals(event.getAction()) || "oom".equals(event.getStatus())) {
+                                    seen.set(true);
+                                }
+                            }
+                        }).awaitCompletion(5, java.util.concurrent.TimeUnit.SECONDS);
+                return seen.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+    }
+
     /** The daemon's view of a container as the runtime's, once its output is all in the log. */
     private ContainerInfo info(ContainerId id, InspectContainerResponse inspected, boolean drainLog) {
         InspectContainerResponse.ContainerState state = inspected.getState();
@@ -781,7 +827,9 @@ public final class DockerRuntime implements ContainerRuntime {
         if (s == ContainerInfo.State.EXITED) {
             exitCode = state.getExitCodeLong() == null ? 137 : state.getExitCodeLong().intValue();
             signal = exitCode > 128 && exitCode <= 128 + 64 ? exitCode - 128 : null;
-            reason = Boolean.TRUE.equals(state.getOOMKilled()) ? "OOMKilled" : exitCode == 0 ? "Completed" : "Error";
+            boolean oom = Boolean.TRUE.equals(state.getOOMKilled())
+                    || exitCode == 137 && hasMemoryLimit(inspected) && oomEvent(DockerNames.containerName(instance, id), inspected);
+            reason = oom ? "OOMKilled" : exitCode == 0 ? "Completed" : "Error";
         }
         Map<String, String> labels = inspected.getConfig() == null || inspected.getConfig().getLabels() == null
                 ? Map.of() : inspected.getConfig().getLabels();
