@@ -1,5 +1,7 @@
 package io.capstan.nodeagent.runtime.docker;
 
+import io.capstan.nodeagent.runtime.FileTrees;
+import io.capstan.nodeagent.runtime.PodFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
@@ -287,10 +289,10 @@ public final class DockerRuntime implements ContainerRuntime {
             Files.createDirectories(podDir.resolve("volumes"));
             Files.createDirectories(podDir.resolve("logs"));
             if (!config.hostNetwork()) {
-                writeIfChanged(podDir.resolve("etc-hosts"), PodFiles.hosts(config));
+                PodFiles.writeIfChanged(podDir.resolve("etc-hosts"), PodFiles.kubeletHosts(config));
             }
             if (config.dns() != null) {
-                writeIfChanged(podDir.resolve("resolv.conf"), config.dns().resolvConf());
+                PodFiles.writeIfChanged(podDir.resolve("resolv.conf"), config.dns().resolvConf());
             }
             String name = DockerNames.sandboxName(instance, uid);
             Optional<InspectContainerResponse> existing = inspect(name);
@@ -454,7 +456,7 @@ public final class DockerRuntime implements ContainerRuntime {
             }
             servicesUnreachable.remove(uid);
             try {
-                deleteTree(podDir(uid));
+                FileTrees.delete(podDir(uid));
             } catch (IOException e) {
                 throw new RuntimeFailure("RemovePodSandboxError", "cannot delete " + podDir(uid) + ": " + e.getMessage(), e);
             }
@@ -1121,23 +1123,6 @@ public final class DockerRuntime implements ContainerRuntime {
             throw new RuntimeFailure(reason, "bad " + what + " \"" + value + "\"");
         }
         return value;
-    }
-
-    private static void writeIfChanged(Path file, String content) throws IOException {
-        if (!Files.exists(file) || !Files.readString(file).equals(content)) {
-            Files.writeString(file, content);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private void closeClient() {

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.PodFiles;
 import io.capstan.nodeagent.runtime.ContainerConfig;
 import io.capstan.nodeagent.runtime.ContainerRuntime.RuntimeFailure;
 

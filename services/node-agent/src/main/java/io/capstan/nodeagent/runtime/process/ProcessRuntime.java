@@ -1,5 +1,7 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.FileTrees;
+import io.capstan.nodeagent.runtime.PodFiles;
 import io.capstan.nodeagent.runtime.ContainerConfig;
 import io.capstan.nodeagent.runtime.ContainerId;
 import io.capstan.nodeagent.runtime.ContainerInfo;
@@ -160,9 +162,9 @@ public final class ProcessRuntime implements ContainerRuntime {
             if (ownNetwork) {
                 netns.setUp(config.podUid(), config.podIp(), podDir);
             }
-            writeIfChanged(podDir.resolve("etc-hosts"), PodFiles.hosts(config, ownNetwork));
-            writeIfChanged(podDir.resolve("hostname"), PodFiles.hostname(config) + "\n");
-            writeIfChanged(podDir.resolve("resolv.conf"), PodFiles.resolvConf(config));
+            PodFiles.writeIfChanged(podDir.resolve("etc-hosts"), EtcFiles.hosts(config, ownNetwork));
+            PodFiles.writeIfChanged(podDir.resolve("hostname"), PodFiles.hostname(config) + "\n");
+            PodFiles.writeIfChanged(podDir.resolve("resolv.conf"), EtcFiles.resolvConf(config));
         } catch (IOException e) {
             throw new RuntimeFailure("CreatePodSandboxError", "cannot prepare the pod's sandbox " + podDir + ": "
                     + e.getMessage(), e);
@@ -534,9 +536,4 @@ public final class ProcessRuntime implements ContainerRuntime {
         return value;
     }
 
-    private static void writeIfChanged(Path file, String content) throws IOException {
-        if (!Files.exists(file) || !Files.readString(file).equals(content)) {
-            Files.writeString(file, content);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.FileTrees;
 import io.capstan.nodeagent.runtime.ContainerConfig.Mount;
 import io.capstan.nodeagent.runtime.ContainerRuntime.RuntimeFailure;
 

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.runtime.docker;
 
+import io.capstan.nodeagent.runtime.PodFiles;
 import com.github.dockerjava.api.exception.InternalServerErrorException;
 import io.capstan.nodeagent.runtime.PodSandboxConfig;
 import org.junit.jupiter.api.Test;
@@ -62,10 +63,10 @@ class DockerRuntimePureTest {
     @Test
     void theHostsFileIsKubeletsWithThePodsNamesOnItsAddress() {
         PodSandboxConfig pod = new PodSandboxConfig("uid", "shop", "web-0", "web-0", "web", "198.19.1.7", null);
-        assertThat(PodFiles.hosts(pod)).startsWith("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n")
+        assertThat(PodFiles.kubeletHosts(pod)).startsWith("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n")
                 .endsWith("198.19.1.7\tweb-0.web.shop.svc.cluster.local\tweb-0\n");
         PodSandboxConfig plain = new PodSandboxConfig("uid", "shop", "web-0", null, null, "198.19.1.8", null);
-        assertThat(PodFiles.hosts(plain)).endsWith("\n198.19.1.8\tweb-0\n");
+        assertThat(PodFiles.kubeletHosts(plain)).endsWith("\n198.19.1.8\tweb-0\n");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.FileTrees;
 import io.capstan.nodeagent.runtime.ContainerInfo;
 import io.capstan.nodeagent.runtime.ContainerInfo.State;
 import io.capstan.nodeagent.runtime.ContainerRuntime;

@@ -1,22 +1,15 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.PodFiles;
 import io.capstan.nodeagent.runtime.PodSandboxConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The files a pod's containers share under /etc, as kubelet manages them. */
-final class PodFiles {
-    private PodFiles() {
-    }
-
-    /** The pod's hostname, cut to 63 characters as Kubernetes does. */
-    static String hostname(PodSandboxConfig pod) {
-        String name = pod.hostname() != null && !pod.hostname().isEmpty() ? pod.hostname()
-                : pod.name() != null && !pod.name().isEmpty() ? pod.name() : pod.podUid();
-        name = name.length() > 63 ? name.substring(0, 63) : name;
-        return name.replaceAll("[-.]+$", "");
+/** The process runtime's variants of a pod's /etc/hosts and its resolv.conf (the rest is {@link PodFiles}). */
+final class EtcFiles {
+    private EtcFiles() {
     }
 
     /**
@@ -27,9 +20,7 @@ final class PodFiles {
      */
     static String hosts(PodSandboxConfig pod, boolean ownNetwork) {
         String ip = pod.podIp() == null || pod.podIp().isBlank() ? "127.0.0.1" : pod.podIp();
-        String host = hostname(pod);
-        String names = pod.subdomain() == null || pod.subdomain().isEmpty() ? host
-                : host + "." + pod.subdomain() + "." + pod.namespace() + ".svc.cluster.local\t" + host;
+        String names = PodFiles.hostNames(pod);
         if (ownNetwork) {
             return "# Kubernetes-managed hosts file (Capstan process runtime, pod network namespace).\n"
                     + "127.0.0.1\tlocalhost\n"

@@ -1,4 +1,4 @@
-package io.capstan.nodeagent.runtime.process;
+package io.capstan.nodeagent.runtime;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -14,11 +14,11 @@ import java.nio.file.attribute.BasicFileAttributes;
  * Recursive copy and delete that never follow symbolic links: a container root holds links such
  * as {@code lib -> usr/lib}, and volumes may hold links to anywhere on the host.
  */
-final class FileTrees {
+public final class FileTrees {
     private FileTrees() {
     }
 
-    static void delete(Path root) throws IOException {
+    public static void delete(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -45,7 +45,7 @@ final class FileTrees {
         });
     }
 
-    static void copy(Path from, Path to) throws IOException {
+    public static void copy(Path from, Path to) throws IOException {
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
