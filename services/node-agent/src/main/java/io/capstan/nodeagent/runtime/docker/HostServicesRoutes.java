@@ -1,14 +1,12 @@
 package io.capstan.nodeagent.runtime.docker;
 
+import io.capstan.nodeagent.runtime.HostCommands;
 import io.capstan.nodeagent.runtime.HostLoopbackRoutes;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Lets a bridged pod reach the node's services on the host's loopback (Service, LoadBalancer and
@@ -33,11 +31,11 @@ final class HostServicesRoutes {
     private final String sh;
 
     HostServicesRoutes() {
-        String nsenterPath = find("nsenter");
-        String ipPath = find("ip");
-        String shPath = find("sh");
+        String nsenterPath = HostCommands.find("nsenter");
+        String ipPath = HostCommands.find("ip");
+        String shPath = HostCommands.find("sh");
         String problem = null;
-        if (!isRoot()) {
+        if (!HostCommands.isRoot()) {
             problem = "the node-agent does not run as root";
         } else if (nsenterPath == null) {
             problem = "nsenter (util-linux) is not installed";
@@ -77,69 +75,22 @@ final class HostServicesRoutes {
                 return "the pause container's process " + pid + " is not visible here (the Docker daemon runs in "
                         + "another PID namespace)";
             }
-            String addresses = run(List.of(nsenter, "--net=" + netns, ip, "-4", "-o", "addr", "show", "dev", DEVICE), null);
+            String addresses = HostCommands.run(List.of(nsenter, "--net=" + netns, ip, "-4", "-o", "addr", "show", "dev", DEVICE), null);
             if (!addresses.contains(" " + podIp + "/")) {
                 return "process " + pid + " is not the pause container's here: its network namespace has not " + podIp
                         + " on " + DEVICE + " (the Docker daemon runs in another PID namespace)";
             }
             // the host's end: accept the pod's packets to 127.x, and let the 127.x services' replies cross the bridge
             Files.writeString(Path.of(HostLoopbackRoutes.routeLocalnet(bridge)), "1\n");
-            run(List.of(nsenter, "--net=" + netns, sh, "-c", "echo 1 > " + HostLoopbackRoutes.routeLocalnet(DEVICE)),
+            HostCommands.run(List.of(nsenter, "--net=" + netns, sh, "-c", "echo 1 > " + HostLoopbackRoutes.routeLocalnet(DEVICE)),
                     null);
-            boolean wholeLoopbackLocal = !run(List.of(nsenter, "--net=" + netns, ip, "-4", "route", "show", "table",
+            boolean wholeLoopbackLocal = !HostCommands.run(List.of(nsenter, "--net=" + netns, ip, "-4", "route", "show", "table",
                     "local", "exact", HostLoopbackRoutes.LOOPBACK), null).isBlank();
-            run(List.of(nsenter, "--net=" + netns, ip, "-batch", "-"),
+            HostCommands.run(List.of(nsenter, "--net=" + netns, ip, "-batch", "-"),
                     HostLoopbackRoutes.podRoutesReapplied(gateway, DEVICE, wholeLoopbackLocal));
             return null;
         } catch (IOException e) {
             return e.getMessage();
         }
-    }
-
-    private static String run(List<String> argv, List<String> batch) throws IOException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        try {
-            if (batch != null) {
-                p.getOutputStream().write((String.join("\n", batch) + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", argv) + " did not finish");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", argv) + (batch == null ? "" : " " + batch) + " failed: " + out);
-            }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException("interrupted running " + String.join(" ", argv), e);
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("Uid:")).map(l -> l.split("\\s+")[2]).anyMatch("0"::equals);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String find(String tool) {
-        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
-        dirs.addAll(List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"));
-        for (String dir : dirs) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(dir, tool);
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return null;
     }
 }

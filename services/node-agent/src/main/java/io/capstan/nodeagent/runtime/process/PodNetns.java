@@ -1,17 +1,16 @@
 package io.capstan.nodeagent.runtime.process;
 
+import io.capstan.nodeagent.runtime.HostCommands;
 import io.capstan.nodeagent.runtime.HostLoopbackRoutes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -37,7 +36,7 @@ final class PodNetns {
     PodNetns(int nodeIndex, Path records) {
         this.plan = new NetnsPlan(nodeIndex);
         this.records = records;
-        if (!isRoot()) {
+        if (!HostCommands.isRoot()) {
             throw new IllegalStateException("capstan.node-agent.pod-network=netns needs root (network namespaces, "
                     + "veth pairs and a bridge); run the node-agent as root or use pod-network=loopback");
         }
@@ -76,11 +75,11 @@ final class PodNetns {
         Files.deleteIfExists(done);
         remove(netns, veth);
         Files.writeString(records.resolve(netns), podUid + "\n");
-        run(List.of("netns", "add", netns), null);
-        run(List.of("-batch", "-"), plan.hostBatch(netns, veth));
-        run(List.of("netns", "exec", netns, "/bin/sh", "-c",
+        ip(List.of("netns", "add", netns), null);
+        ip(List.of("-batch", "-"), plan.hostBatch(netns, veth));
+        ip(List.of("netns", "exec", netns, "/bin/sh", "-c",
                 "echo 1 > " + HostLoopbackRoutes.routeLocalnet("eth0")), null);
-        run(List.of("-n", netns, "-batch", "-"), plan.podBatch(podIp));
+        ip(List.of("-n", netns, "-batch", "-"), plan.podBatch(podIp));
         Files.writeString(done, wanted);
         return netns;
     }
@@ -125,65 +124,36 @@ final class PodNetns {
     private void remove(String netns, String veth) throws IOException {
         // with processes still inside, deleting the name leaves the namespace (and eth0) alive: the veth goes explicitly
         if (Files.exists(SYS_NET.resolve(veth))) {
-            run(List.of("link", "del", veth), null);
+            ip(List.of("link", "del", veth), null);
         }
         if (Files.exists(path(netns))) {
-            run(List.of("netns", "del", netns), null);
+            ip(List.of("netns", "del", netns), null);
         }
     }
 
     private void ensureBridge() throws IOException {
         if (!Files.exists(SYS_NET.resolve(plan.bridge()))) {
-            run(List.of("link", "add", plan.bridge(), "type", "bridge"), null);
+            ip(List.of("link", "add", plan.bridge(), "type", "bridge"), null);
         }
-        run(List.of("-batch", "-"), plan.bridgeBatch());
+        ip(List.of("-batch", "-"), plan.bridgeBatch());
         // replies from the host's 127.x services to a pod cross the bridge: the kernel drops them without this
         Files.writeString(Path.of(HostLoopbackRoutes.routeLocalnet(plan.bridge())), "1\n");
     }
 
-    private void run(List<String> args, List<String> batch) throws IOException {
+    private static String findIp() {
+        String ip = HostCommands.find("ip");
+        if (ip == null) {
+            throw new IllegalStateException("capstan.node-agent.pod-network=netns needs iproute2's ip command, which is "
+                    + "not on the PATH (nor in /usr/sbin, /sbin); install iproute2 or use pod-network=loopback");
+        }
+        return ip;
+    }
+
+    /** Runs {@code ip <args>}, with {@code batch} on its stdin (null for none). */
+    private void ip(List<String> args, List<String> batch) throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(ip);
         argv.addAll(args);
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        try {
-            if (batch != null) {
-                p.getOutputStream().write((String.join("\n", batch) + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", argv) + " did not finish");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", args) + (batch == null ? "" : " " + batch) + ": " + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException("interrupted running " + String.join(" ", argv), e);
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("Uid:")).map(l -> l.split("\\s+")[2]).anyMatch("0"::equals);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String findIp() {
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : (path + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "ip");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        throw new IllegalStateException("capstan.node-agent.pod-network=netns needs iproute2's ip command, which is "
-                + "not on the PATH (nor in /usr/sbin, /sbin); install iproute2 or use pod-network=loopback");
+        HostCommands.run(argv, batch);
     }
 }
