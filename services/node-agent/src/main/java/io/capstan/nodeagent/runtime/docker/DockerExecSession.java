@@ -6,7 +6,6 @@ import io.capstan.nodeagent.runtime.ExecSession;
 import org.jboss.logging.Logger;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,23 +152,7 @@ final class DockerExecSession implements ExecSession {
                     write(out, buffer, n);
                 }
             } else {
-                DataInputStream in = new DataInputStream(output);
-                byte[] header = new byte[8];
-                byte[] payload = new byte[8192];
-                while (true) {
-                    try {
-                        in.readFully(header);
-                    } catch (EOFException end) {
-                        return;
-                    }
-                    int length = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8)
-                            | (header[7] & 0xff);
-                    if (length > payload.length) {
-                        payload = new byte[length];
-                    }
-                    in.readFully(payload, 0, length);
-                    write(header[0] == 2 ? err : out, payload, length);
-                }
+                DockerFrames.demultiplex(output, 8192, (stderr, payload, length) -> write(stderr ? err : out, payload, length));
             }
         } catch (IOException e) {
             LOG.debugf("exec %s: the connection ended: %s", execId, e.getMessage());

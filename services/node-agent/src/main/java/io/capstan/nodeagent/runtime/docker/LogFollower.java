@@ -4,8 +4,6 @@ import com.github.dockerjava.transport.DockerHttpClient;
 import org.jboss.logging.Logger;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -182,23 +180,8 @@ final class LogFollower {
 
     /** Docker's multiplexed stream: an 8-byte header (stream, 3 zero bytes, big-endian length), then one entry. */
     private void copyFrames(InputStream body) throws IOException {
-        DataInputStream in = new DataInputStream(body);
-        byte[] header = new byte[8];
-        byte[] payload = new byte[CriLog.DOCKER_PARTIAL_SIZE + 128];
-        while (true) {
-            try {
-                in.readFully(header);
-            } catch (EOFException e) {
-                return;
-            }
-            int length = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8)
-                    | (header[7] & 0xff);
-            if (length > payload.length) {
-                payload = new byte[length];
-            }
-            in.readFully(payload, 0, length);
-            log.append(header[0] == 2 ? "stderr" : "stdout", payload, length, true);
-        }
+        DockerFrames.demultiplex(body, CriLog.DOCKER_PARTIAL_SIZE + 128,
+                (stderr, payload, length) -> log.append(stderr ? "stderr" : "stdout", payload, length, true));
     }
 
     /** A tty's single stream: entries are lines, each with its timestamp. */
