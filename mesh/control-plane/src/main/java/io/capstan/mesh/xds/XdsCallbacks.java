@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Follows every ADS stream: which group its client belongs to, and for each request whether it
@@ -77,38 +78,34 @@ public final class XdsCallbacks implements DiscoveryServerCallbacks {
 
     @Override
     public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-        StreamState s = joined(streamId, request.getNode());
-        if (s == null) {
-            return;
-        }
-        String type = request.getTypeUrl();
-        if (request.getResponseNonce().isEmpty()) {
-            convergence.watched(streamId, type);
-        } else if (request.getResponseNonce().equals(s.lastNonce.get(type))) {
-            // on a NACK version_info is the client's last good version; a stale nonce is ignored, as the server does
-            if (request.hasErrorDetail()) {
-                nacked(s, type, request.getResponseNonce(), request.getVersionInfo(), request.getErrorDetail().getMessage());
-            } else {
-                acked(streamId, s, type, request.getVersionInfo());
-            }
-        }
+        // on a NACK version_info is the client's last good version
+        requested(streamId, request.getNode(), request.getTypeUrl(), request.getResponseNonce(),
+                request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null, s -> request.getVersionInfo(),
+                s -> request.getVersionInfo());
     }
 
     @Override
     public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-        StreamState s = joined(streamId, request.getNode());
+        // delta requests carry no version: a NACK's last good one is the last the client ACKed, an ACK's the last sent
+        requested(streamId, request.getNode(), request.getTypeUrl(), request.getResponseNonce(),
+                request.hasErrorDetail() ? request.getErrorDetail().getMessage() : null,
+                s -> s.ackedVersion.getOrDefault(request.getTypeUrl(), ""), s -> s.lastVersion.get(request.getTypeUrl()));
+    }
+
+    /** A request of either protocol: a first one for its type, an ACK or a NACK of the last response (a stale nonce is ignored, as the server does). */
+    private void requested(long streamId, Node node, String type, String nonce, String error,
+                           Function<StreamState, String> lastGoodVersion, Function<StreamState, String> ackedVersion) {
+        StreamState s = joined(streamId, node);
         if (s == null) {
             return;
         }
-        String type = request.getTypeUrl();
-        if (request.getResponseNonce().isEmpty()) {
+        if (nonce.isEmpty()) {
             convergence.watched(streamId, type);
-        } else if (request.getResponseNonce().equals(s.lastNonce.get(type))) {
-            if (request.hasErrorDetail()) {
-                // delta requests carry no version: the client's last good one is the last it ACKed
-                nacked(s, type, request.getResponseNonce(), s.ackedVersion.getOrDefault(type, ""), request.getErrorDetail().getMessage());
+        } else if (nonce.equals(s.lastNonce.get(type))) {
+            if (error != null) {
+                nacked(s, type, nonce, lastGoodVersion.apply(s), error);
             } else {
-                acked(streamId, s, type, s.lastVersion.get(type));
+                acked(streamId, s, type, ackedVersion.apply(s));
             }
         }
     }
