@@ -1,6 +1,6 @@
 package io.capstan.mesh;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.capstan.controller.ApiClients;
 import io.capstan.controller.Informer;
 import io.capstan.controller.ResourceEventHandler;
 import io.capstan.controller.SharedInformers;
@@ -13,12 +13,7 @@ import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -67,13 +62,7 @@ public class MeshControlPlane {
     private volatile long rebuilds;
 
     void onStart(@Observes StartupEvent event) {
-        client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(config.apiServerUrl())
-                        .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
-                .withHttpClientFactory(new JdkHttpClientFactory())
-                // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
-                .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
-                .build();
+        client = ApiClients.create(config.apiServerUrl());
         rebuilder = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mesh-rebuild");
             t.setDaemon(true);

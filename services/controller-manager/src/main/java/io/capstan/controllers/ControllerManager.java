@@ -1,5 +1,6 @@
 package io.capstan.controllers;
 
+import io.capstan.controller.ApiClients;
 import io.capstan.controller.Controller;
 import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Informer;
@@ -45,12 +46,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -106,14 +103,9 @@ public class ControllerManager {
     void onStart(@Observes StartupEvent event) {
         // a bad pool fails the start, not every term
         loadBalancerPool = AddressPool.parse(config.loadBalancerPool());
-        client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(config.apiServerUrl())
-                        .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
-                .withHttpClientFactory(new JdkHttpClientFactory())
-                // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders;
-                // cached objects share their repeated short strings
-                .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper().registerModule(InternedStrings.module()), false))
-                .build();
+        // cached objects share their repeated short strings
+        client = ApiClients.create(config.apiServerUrl(), new ObjectMapper().registerModule(InternedStrings.module()),
+                new JdkHttpClientFactory());
         etcd = Client.builder().endpoints(config.etcdEndpoints().split(",")).build();
         elector = new LeaderElector(etcd, ELECTION, config.identity().orElseGet(ControllerManager::defaultIdentity), config.leaseTtl());
         LOG.infof("controller-manager %s: api-server %s, kafka %s; campaigning for leadership", elector.identity(),

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent;
 
+import io.capstan.controller.ApiClients;
 import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Informer;
 import io.capstan.nodeagent.dns.PodDnsConfigurer;
@@ -22,12 +23,8 @@ import io.capstan.nodeagent.sim.SimulatedNodes;
 import io.capstan.nodeagent.volumes.VolumeManager;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.LaunchMode;
@@ -93,19 +90,13 @@ public class NodeAgent {
     }
 
     void onStart(@Observes StartupEvent event) {
-        client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(config.apiServerUrl())
-                        .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
-                .withHttpClientFactory(new JdkHttpClientFactory() {
-                    @Override
-                    protected java.net.http.HttpClient.Builder createNewHttpClientBuilder() {
-                        // HTTP callbacks on virtual threads instead of a cached pool of platform threads (memory)
-                        return java.net.http.HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor());
-                    }
-                })
-                // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
-                .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
-                .build();
+        client = ApiClients.create(config.apiServerUrl(), new ObjectMapper(), new JdkHttpClientFactory() {
+            @Override
+            protected java.net.http.HttpClient.Builder createNewHttpClientBuilder() {
+                // HTTP callbacks on virtual threads instead of a cached pool of platform threads (memory)
+                return java.net.http.HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor());
+            }
+        });
         if (config.simulatedNodes() > 0) {
             startSimulated();
         } else {

@@ -1,6 +1,6 @@
 package io.capstan.scheduler;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.capstan.controller.ApiClients;
 import io.capstan.controller.Informer;
 import io.capstan.controller.SharedInformers;
 import io.capstan.scheduler.api.ApiClient;
@@ -19,12 +19,7 @@ import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -71,13 +66,7 @@ public class SchedulerService {
     private volatile Term term;
 
     void onStart(@Observes StartupEvent event) {
-        client = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(config.apiServerUrl())
-                        .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
-                .withHttpClientFactory(new JdkHttpClientFactory())
-                // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
-                .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false))
-                .build();
+        client = ApiClients.create(config.apiServerUrl());
         etcd = Client.builder().endpoints(config.etcdEndpoints().split(",")).build();
         elector = new LeaderElector(etcd, ELECTION, config.identity().orElseGet(SchedulerService::defaultIdentity), config.leaseTtl());
         LOG.infof("scheduler %s: profiles %s, api-server %s, kafka %s; campaigning for leadership", elector.identity(),

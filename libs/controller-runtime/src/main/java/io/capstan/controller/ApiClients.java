@@ -1,0 +1,31 @@
+package io.capstan.controller;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+/** The fabric8 client every Capstan role talks to its api-server with. */
+public final class ApiClients {
+    private ApiClients() {
+    }
+
+    /** A client of the api-server at {@code url}: no kubeconfig, 30 s requests, JDK HTTP client. */
+    public static KubernetesClient create(String url) {
+        return create(url, new ObjectMapper(), new JdkHttpClientFactory());
+    }
+
+    /** As {@link #create(String)}, decoding with {@code mapper} over {@code http}. */
+    public static KubernetesClient create(String url, ObjectMapper mapper, JdkHttpClientFactory http) {
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(url)
+                        .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
+                .withHttpClientFactory(http)
+                // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
+                .withKubernetesSerialization(new KubernetesSerialization(mapper, false))
+                .build();
+    }
+}
