@@ -620,7 +620,16 @@ public abstract class ContainerRuntimeContract {
     }
 
     protected ContainerInfo awaitExit(ContainerId id) throws InterruptedException {
-        Instant deadline = Instant.now().plus(WAIT);
+        return awaitExit(runtime, id, WAIT);
+    }
+
+    protected String logText(ContainerId id) {
+        return logText(runtime, id);
+    }
+
+    /** Waits for {@code id} to exit on {@code runtime}; an AssertionError with its log after {@code wait}. */
+    public static ContainerInfo awaitExit(ContainerRuntime runtime, ContainerId id, Duration wait) throws InterruptedException {
+        Instant deadline = Instant.now().plus(wait);
         while (Instant.now().isBefore(deadline)) {
             ContainerInfo info = runtime.containerStatus(id).orElseThrow();
             if (info.state() == State.EXITED) {
@@ -628,10 +637,11 @@ public abstract class ContainerRuntimeContract {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError(id + " did not exit within " + WAIT + "; log: " + logText(id));
+        throw new AssertionError(id + " did not exit within " + wait + "; log: " + logText(runtime, id));
     }
 
-    protected String logText(ContainerId id) {
+    /** The text a container wrote, from its CRI log (partial lines joined, each full line ending in a newline). */
+    public static String logText(ContainerRuntime runtime, ContainerId id) {
         try {
             StringBuilder sb = new StringBuilder();
             for (String line : Files.readAllLines(runtime.logPath(id))) {

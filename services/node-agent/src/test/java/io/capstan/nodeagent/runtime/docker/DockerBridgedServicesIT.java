@@ -5,7 +5,7 @@ import io.capstan.nodeagent.runtime.ContainerConfig;
 import io.capstan.nodeagent.runtime.ContainerConfig.Resources;
 import io.capstan.nodeagent.runtime.ContainerId;
 import io.capstan.nodeagent.runtime.ContainerInfo;
-import io.capstan.nodeagent.runtime.ContainerInfo.State;
+
 import io.capstan.nodeagent.runtime.PodSandbox;
 import io.capstan.nodeagent.runtime.PodSandboxConfig;
 import io.capstan.testkit.Dockerd;
@@ -20,19 +20,20 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
 import java.util.stream.Stream;
 
+import static io.capstan.nodeagent.runtime.ContainerRuntimeContract.awaitExit;
+import static io.capstan.nodeagent.runtime.ContainerRuntimeContract.logText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -48,7 +49,6 @@ class DockerBridgedServicesIT {
     private static final String NETWORK = "capstan-svc-" + NODE;
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Duration CLI = Duration.ofSeconds(60);
-    private static final Pattern CRI_LINE = Pattern.compile("(\\S+) (stdout|stderr) ([PF]) (.*)");
 
     private static Dockerd dockerd;
     private final List<HttpServer> servers = new ArrayList<>();
@@ -98,7 +98,7 @@ class DockerBridgedServicesIT {
                     retry("wget -q -O- http://" + serviceIp + ":" + servicePort + "/")
                             + retry("wget -q -O- http://" + nodeIp + ":" + nodePort + "/")
                             + retry("wget -q -O- http://127.0.0.1:" + localPort + "/"));
-            ContainerInfo done = awaitExit(runtime, client);
+            ContainerInfo done = awaitExit(runtime, client, WAIT);
             assertThat(done.exitCode()).as(logText(runtime, client)).isZero();
             assertThat(logText(runtime, client)).isEqualTo("service\nnode\nthe pod's localhost\n");
             assertThat(done.message()).as("the routes were made: nothing to say").isNull();
@@ -112,7 +112,7 @@ class DockerBridgedServicesIT {
             runtime.runPodSandbox(pod);
             ContainerId again = start(runtime, sandbox, pod, "client", 1, retry("wget -q -O- http://" + serviceIp + ":"
                     + servicePort + "/") + "wget -q -O- http://127.0.0.1:" + localPort + "/");
-            assertThat(awaitExit(runtime, again).exitCode()).as(logText(runtime, again)).isZero();
+            assertThat(awaitExit(runtime, again, WAIT).exitCode()).as(logText(runtime, again)).isZero();
             assertThat(logText(runtime, again)).isEqualTo("service\nthe pod's localhost\n");
         }
         // a new runtime takes the running sandbox over and applies the routes again, harmlessly
@@ -120,7 +120,7 @@ class DockerBridgedServicesIT {
             PodSandbox sandbox = runtime.runPodSandbox(pod);
             ContainerId after = start(runtime, sandbox, pod, "client", 2, retry("wget -q -O- http://" + nodeIp + ":"
                     + nodePort + "/") + "wget -q -O- http://127.0.0.1:" + localPort + "/");
-            ContainerInfo done = awaitExit(runtime, after);
+            ContainerInfo done = awaitExit(runtime, after, WAIT);
             assertThat(done.exitCode()).as(logText(runtime, after)).isZero();
             assertThat(logText(runtime, after)).isEqualTo("node\nthe pod's localhost\n");
             assertThat(done.message()).isNull();
@@ -158,34 +158,5 @@ class DockerBridgedServicesIT {
     /** The command, tried for up to 10 s until it succeeds (a server of another container may not listen yet). */
     private static String retry(String command) {
         return "for i in $(seq 100); do " + command + " && break; sleep 0.1; done; ";
-    }
-
-    private static ContainerInfo awaitExit(DockerRuntime runtime, ContainerId id) throws InterruptedException {
-        Instant deadline = Instant.now().plus(WAIT);
-        while (Instant.now().isBefore(deadline)) {
-            ContainerInfo info = runtime.containerStatus(id).orElseThrow();
-            if (info.state() == State.EXITED) {
-                return info;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(id + " did not exit within " + WAIT + "; log: " + logText(runtime, id));
-    }
-
-    private static String logText(DockerRuntime runtime, ContainerId id) {
-        try {
-            StringBuilder sb = new StringBuilder();
-            for (String line : Files.readAllLines(runtime.logPath(id))) {
-                Matcher m = CRI_LINE.matcher(line);
-                if (m.matches()) {
-                    sb.append(m.group(4)).append(m.group(3).equals("F") ? "\n" : "");
-                }
-            }
-            return sb.toString();
-        } catch (NoSuchFileException e) {
-            return "";
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }

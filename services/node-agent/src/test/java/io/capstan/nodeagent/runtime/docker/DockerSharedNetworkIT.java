@@ -14,19 +14,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
+
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static io.capstan.nodeagent.runtime.ContainerRuntimeContract.awaitExit;
+import static io.capstan.nodeagent.runtime.ContainerRuntimeContract.logText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -41,7 +39,6 @@ class DockerSharedNetworkIT {
     private static final int NODE = ThreadLocalRandom.current().nextInt(100, 250);
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Duration CLI = Duration.ofSeconds(60);
-    private static final Pattern CRI_LINE = Pattern.compile("(\\S+) (stdout|stderr) ([PF]) (.*)");
 
     private static Dockerd dockerd;
     private static String node;
@@ -83,7 +80,7 @@ class DockerSharedNetworkIT {
                     + " exec httpd -f -p " + ipA + ":8081 -h /tmp/www");
             ContainerId check = start(runtime, sandboxA, a, "check", retry("wget -q -O- http://localhost:8082/local.html")
                     + "echo $HOSTNAME; grep -w web-a /etc/hosts | cut -f1");
-            assertThat(awaitExit(runtime, check).exitCode()).as(logText(runtime, check)).isZero();
+            assertThat(awaitExit(runtime, check, WAIT).exitCode()).as(logText(runtime, check)).isZero();
             assertThat(logText(runtime, check)).isEqualTo("own localhost\nweb-a\n" + ipA + "\n");
 
             String uidB = UUID.randomUUID().toString();
@@ -92,7 +89,7 @@ class DockerSharedNetworkIT {
             PodSandbox sandboxB = runtime.runPodSandbox(b);
             ContainerId client = start(runtime, sandboxB, b, "client", retry("wget -q -O- http://" + ipA + ":8081/")
                     + retry("wget -q -O- http://" + serviceIp + ":8080/"));
-            assertThat(awaitExit(runtime, client).exitCode()).as(logText(runtime, client)).isZero();
+            assertThat(awaitExit(runtime, client, WAIT).exitCode()).as(logText(runtime, client)).isZero();
             assertThat(logText(runtime, client)).isEqualTo("pod a\nservice\n");
 
             // the pause container is in the node's namespace, the pod's containers in the pause container's
@@ -127,7 +124,7 @@ class DockerSharedNetworkIT {
             PodSandbox sandboxB = runtime.runPodSandbox(b);
             ContainerId client = start(runtime, sandboxB, b, "client", retry("wget -q -O- http://" + ipA + ":" + port + "/")
                     + "hostname");
-            assertThat(awaitExit(runtime, client).exitCode()).as(logText(runtime, client)).isZero();
+            assertThat(awaitExit(runtime, client, WAIT).exitCode()).as(logText(runtime, client)).isZero();
             assertThat(logText(runtime, client)).isEqualTo("on host loopback\nclient-h\n");
 
             runtime.removePodSandbox(uidA);
@@ -166,34 +163,5 @@ class DockerSharedNetworkIT {
 
     private static String podContainers(String uid) {
         return dockerd.docker(CLI, "ps", "-aq", "--filter", "label=io.kubernetes.pod.uid=" + uid).orFail().output().trim();
-    }
-
-    private static ContainerInfo awaitExit(DockerRuntime runtime, ContainerId id) throws InterruptedException {
-        Instant deadline = Instant.now().plus(WAIT);
-        while (Instant.now().isBefore(deadline)) {
-            ContainerInfo info = runtime.containerStatus(id).orElseThrow();
-            if (info.state() == State.EXITED) {
-                return info;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(id + " did not exit within " + WAIT + "; log: " + logText(runtime, id));
-    }
-
-    private static String logText(DockerRuntime runtime, ContainerId id) {
-        try {
-            StringBuilder sb = new StringBuilder();
-            for (String line : Files.readAllLines(runtime.logPath(id))) {
-                Matcher m = CRI_LINE.matcher(line);
-                if (m.matches()) {
-                    sb.append(m.group(4)).append(m.group(3).equals("F") ? "\n" : "");
-                }
-            }
-            return sb.toString();
-        } catch (NoSuchFileException e) {
-            return "";
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }
