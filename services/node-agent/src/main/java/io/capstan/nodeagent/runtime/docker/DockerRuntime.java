@@ -5,6 +5,7 @@ import io.capstan.nodeagent.runtime.PodFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.PullImageResultCallback;
@@ -13,6 +14,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Image;
 import com.github.dockerjava.api.model.Info;
@@ -54,6 +56,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
@@ -780,32 +783,41 @@ public final class DockerRuntime implements ContainerRuntime {
      * exited with 137 under a memory limit without the runtime having stopped it.
      */
     private boolean oomEvent(String name, InspectContainerResponse inspected) {
-        return oomEvents.computeIfAbsent(name, n -> {
-            InspectContainerResponse.ContainerState state = inspected.getState();
-            try {
-                Instant started = Instant.parse(state.getStartedAt());
-                Instant finished = Instant.parse(state.getFinishedAt());
-                java.util.concurrent.atomic.AtomicBoolean seen = new java.util.concurrent.atomic.AtomicBoolean();
-                // by container only: the daemon's "event" filter does not match its own "oom" action here (20.10)
-                docker.eventsCmd().withContainerFilter(inspected.getId())
-                        .withSince(Long.toString(started.getEpochSecond() - 1))
-                        .withUntil(Long.toString(finished.getEpochSecond() + 1))
-                        .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Event>() {
-                            @Override
-                            public void onNext(com.github.dockerjava.api.model.Event event) {
-                                if ("oom".equals(event.getAction()) || "oom".equals(event.getStatus())) {
-                                    seen.set(true);
-                                }
+        Boolean known = oomEvents.get(name);
+        if (known != null) {
+            return known;
+        }
+        // asked outside the map: the query may wait a second for the daemon's event log
+        boolean seen = oomEventLogged(inspected);
+        Boolean raced = oomEvents.putIfAbsent(name, seen);
+        return raced != null ? raced : seen;
+    }
+
+    private boolean oomEventLogged(InspectContainerResponse inspected) {
+        InspectContainerResponse.ContainerState state = inspected.getState();
+        try {
+            Instant started = Instant.parse(state.getStartedAt());
+            Instant finished = Instant.parse(state.getFinishedAt());
+            AtomicBoolean seen = new AtomicBoolean();
+            // by container only: the daemon's "event" filter does not match its own "oom" action here (20.10)
+            docker.eventsCmd().withContainerFilter(inspected.getId())
+                    .withSince(Long.toString(started.getEpochSecond() - 1))
+                    .withUntil(Long.toString(finished.getEpochSecond() + 1))
+                    .exec(new ResultCallback.Adapter<Event>() {
+                        @Override
+                        public void onNext(Event event) {
+                            if ("oom".equals(event.getAction()) || "oom".equals(event.getStatus())) {
+                                seen.set(true);
                             }
-                        }).awaitCompletion(5, java.util.concurrent.TimeUnit.SECONDS);
-                return seen.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            } catch (RuntimeException e) {
-                return false;
-            }
-        });
+                        }
+                    }).awaitCompletion(5, TimeUnit.SECONDS);
+            return seen.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** The daemon's view of a container as the runtime's, once its output is all in the log. */
