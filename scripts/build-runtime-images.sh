@@ -37,6 +37,7 @@ while [ $# -gt 0 ]; do
 done
 
 fail() { echo "build-runtime-images: $*" >&2; exit 1; }
+python3 -c "import yaml" 2>/dev/null || fail "needs python3 with PyYAML (apt-get install -y python3-yaml)"
 for tool in docker tar sha256sum ldd; do
   command -v "$tool" >/dev/null || fail "needs $tool"
 done
@@ -59,7 +60,9 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 sha() { sha256sum "$@" | cut -d' ' -f1; }
-COMMON=$( { sha "${BASH_SOURCE[0]}"; sha "$BUSYBOX"; } | sha256sum | cut -d' ' -f1)
+# the files of each image come from the process runtime's image catalog, so both runtimes run the same images
+CATALOG=$ROOT/services/node-agent/src/main/resources/io/capstan/nodeagent/runtime/process/images.yaml
+COMMON=$( { sha "${BASH_SOURCE[0]}"; sha "$BUSYBOX"; sha "$CATALOG"; } | sha256sum | cut -d' ' -f1)
 DOCKER_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 EXISTING_TAGS=$(docker image ls --format '{{.Repository}}:{{.Tag}}')
 
@@ -125,83 +128,36 @@ import_image() {
   done
 }
 
+# Writes the files the catalog gives image $1 (passwd, group, nginx's stand-in ...) under $2.
+catalog_files() {
+  python3 - "$CATALOG" "$1" "$2" <<'PY'
+import os, sys, yaml
+catalog, name, root = sys.argv[1:]
+image = next(i for i in yaml.safe_load(open(catalog))["images"] if i["name"] == name)
+for path, content in (image.get("files") or {}).items():
+    target = root + path
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "w") as f:
+        f.write(content)
+    os.chmod(target, 0o755 if content.startswith("#!") else 0o644)
+PY
+}
+
 build_busybox() {
   userland "$1"
-  printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n' \
-    >"$1/etc/passwd"
-  printf 'root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n' >"$1/etc/group"
+  catalog_files busybox "$1"
 }
 
 # Alpine's userland is busybox too; apk is not.
 build_alpine() {
   userland "$1"
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n' >"$1/etc/passwd"
-  printf 'root:x:0:root\nnogroup:x:65533:\nnobody:x:65534:\n' >"$1/etc/group"
-  echo 3.20.0 >"$1/etc/alpine-release"
+  catalog_files alpine "$1"
 }
 
 build_nginx() {
   userland "$1"
-  printf 'root:x:0:0:root:/root:/bin/sh\nnginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n' \
-    >"$1/etc/passwd"
-  printf 'root:x:0:root\nnginx:x:101:nginx\nnobody:x:65534:\n' >"$1/etc/group"
-  cat >"$1/docker-entrypoint.sh" <<'EOF'
-#!/bin/sh
-exec "$@"
-EOF
-  cat >"$1/usr/sbin/nginx" <<'EOF'
-#!/bin/sh
-# Capstan: busybox httpd in nginx's place (port 80, /usr/share/nginx/html).
-case "$1" in
-  -v|-V) echo "nginx version: nginx/1.26.0 (busybox httpd, Capstan)" >&2; exit 0 ;;
-  -t|-T) echo "nginx: configuration file /etc/nginx/nginx.conf test is successful" >&2; exit 0 ;;
-esac
-# Pods on the host's network (their /etc/hosts names the pod IP localhost) serve on the pod IP only;
-# a pod with a network namespace of its own on every address.
-addr=0.0.0.0
-[ -n "$POD_IP" ] && grep -q "^$POD_IP[[:space:]]*localhost" /etc/hosts 2>/dev/null && addr=$POD_IP
-exec httpd -f -v -p "$addr:80" -h /usr/share/nginx/html
-EOF
-  chmod 755 "$1/docker-entrypoint.sh" "$1/usr/sbin/nginx"
-  mkdir -p "$1/usr/share/nginx/html" "$1/var/cache/nginx" "$1/etc/nginx"
-  cat >"$1/usr/share/nginx/html/index.html" <<'EOF'
-<!DOCTYPE html>
-<html>
-<head>
-<title>Welcome to nginx!</title>
-<style>
-html { color-scheme: light dark; }
-body { width: 35em; margin: 0 auto;
-font-family: Tahoma, Verdana, Arial, sans-serif; }
-</style>
-</head>
-<body>
-<h1>Welcome to nginx!</h1>
-<p>If you see this page, the nginx web server is successfully installed and
-working. Further configuration is required.</p>
-
-<p>For online documentation and support please refer to
-<a href="http://nginx.org/">nginx.org</a>.<br/>
-Commercial support is available at
-<a href="http://nginx.com/">nginx.com</a>.</p>
-
-<p><em>Thank you for using nginx.</em></p>
-</body>
-</html>
-EOF
-  cat >"$1/usr/share/nginx/html/50x.html" <<'EOF'
-<!DOCTYPE html>
-<html>
-<head>
-<title>Error</title>
-</head>
-<body>
-<h1>An error occurred.</h1>
-<p>Sorry, the page you are looking for is currently unavailable.<br/>
-Please try again later.</p>
-</body>
-</html>
-EOF
+  catalog_files nginx "$1"
+  mkdir -p "$1/var/cache/nginx" "$1/etc/nginx"
 }
 
 build_python() {
