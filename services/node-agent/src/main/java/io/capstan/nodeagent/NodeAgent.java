@@ -17,7 +17,6 @@ import io.capstan.nodeagent.pods.PodServices;
 import io.capstan.nodeagent.probes.Prober;
 import io.capstan.nodeagent.runtime.ContainerRuntime;
 import io.capstan.nodeagent.runtime.docker.DockerRuntime;
-import io.capstan.nodeagent.runtime.process.ProcessRuntime;
 import io.capstan.nodeagent.server.PodDirectory;
 import io.capstan.nodeagent.sim.SimulatedNodes;
 import io.capstan.nodeagent.volumes.VolumeManager;
@@ -112,13 +111,11 @@ public class NodeAgent {
         }
         String nodeIp = config.nodeIp().orElse("127.0.1." + index);
         ContainerRuntime runtime = runtimes.get();
-        // pods on a bridge (netns, docker's network) get .2 and up: .1 is the bridge's own address; docker
-        // pods sharing one namespace (docker.network container:<x> or host) have no subnet of the runtime's
-        // and are on loopback, as with pod-network=loopback
-        String dockerSubnet = runtime instanceof DockerRuntime docker ? docker.podSubnetPrefix() : null;
-        boolean bridged = dockerSubnet != null || netns();
-        String podSubnet = dockerSubnet != null ? dockerSubnet
-                : netns() ? ProcessRuntime.netnsSubnetPrefix(index) : "127.244." + index;
+        // pods behind a bridge (netns, docker's network) get .2 and up: .1 is the bridge's own address; pods on
+        // the node's loopback (pod-network=loopback, docker.network container:<x> or host) get 127.244.N.x
+        String bridgedSubnet = runtime.podSubnetPrefix();
+        boolean bridged = bridgedSubnet != null;
+        String podSubnet = bridged ? bridgedSubnet : "127.244." + index;
         Path stateDir = stateDir(name);
         ApiCalls api = new ApiCalls(client);
         NodeFactsSource facts = new NodeFactsSource(name, nodeIp, List.of(podSubnet + ".0/24"), new HostResources(stateDir), runtime,

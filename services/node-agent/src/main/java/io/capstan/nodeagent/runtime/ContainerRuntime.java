@@ -29,6 +29,15 @@ public interface ContainerRuntime extends AutoCloseable {
     }
 
     /**
+     * The first three octets of the /24 this runtime puts pods on, behind a bridge whose address is
+     * .1 (the node-agent allocates pod IPs from .2 and reports the node's podCIDR), or null when
+     * pods share the node's loopback network and the node-agent allocates from 127.244.N.0/24.
+     */
+    default String podSubnetPrefix() {
+        return null;
+    }
+
+    /**
      * Prepares the pod's sandbox: its directories (volumes live under {@link PodSandbox#podDir()})
      * and what the containers share (hostname, IP). Idempotent: a second call for the same uid
      * returns the existing sandbox.

@@ -266,6 +266,7 @@ public final class DockerRuntime implements ContainerRuntime {
      * of its own and the node-agent allocates on loopback, as for the process runtime's loopback
      * pod network.
      */
+    @Override
     public String podSubnetPrefix() {
         return options.sharedNetwork() ? null : options.subnetPrefix();
     }

@@ -142,6 +142,12 @@ public final class ProcessRuntime implements ContainerRuntime {
         return NetnsPlan.subnetPrefix(nodeIndex);
     }
 
+    /** 198.18.N with pod network namespaces; null (loopback) without. */
+    @Override
+    public String podSubnetPrefix() {
+        return options.netnsNode() > 0 ? netnsSubnetPrefix(options.netnsNode()) : null;
+    }
+
     public Capabilities capabilities() {
         return capabilities;
     }
