@@ -6,10 +6,14 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The echo server's command line: {@code --text}, {@code --listen}, {@code --fail-health-after}. */
-record EchoOptions(String text, String host, int port, Duration failHealthAfter) {
+/**
+ * The echo server's command line: {@code --text}, {@code --listen}, {@code --fail-health-after},
+ * {@code --drain} (the longest it keeps serving after SIGTERM, default 5 s).
+ */
+record EchoOptions(String text, String host, int port, Duration failHealthAfter, Duration drain) {
 
-    static final String USAGE = "usage: capstan-echo [--text=TEXT] [--listen=[HOST]:PORT] [--fail-health-after=DURATION]";
+    static final String USAGE = "usage: capstan-echo [--text=TEXT] [--listen=[HOST]:PORT] [--fail-health-after=DURATION] [--drain=DURATION]";
+    static final Duration DEFAULT_DRAIN = Duration.ofSeconds(5);
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
@@ -21,6 +25,7 @@ record EchoOptions(String text, String host, int port, Duration failHealthAfter)
         String text = null;
         String listen = ":8080";
         Duration failAfter = null;
+        Duration drain = DEFAULT_DRAIN;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("-")) {
@@ -41,6 +46,7 @@ record EchoOptions(String text, String host, int port, Duration failHealthAfter)
                 case "text" -> text = value;
                 case "listen" -> listen = value;
                 case "fail-health-after" -> failAfter = duration(value);
+                case "drain" -> drain = duration(value);
                 default -> throw new IllegalArgumentException("unknown flag " + arg);
             }
         }
@@ -62,7 +68,7 @@ record EchoOptions(String text, String host, int port, Duration failHealthAfter)
             String podIp = env.get("POD_IP");
             host = podIp == null || podIp.isBlank() ? "0.0.0.0" : podIp;
         }
-        return new EchoOptions(text, host, port, failAfter);
+        return new EchoOptions(text, host, port, failAfter, drain);
     }
 
     /** Go's duration syntax ({@code 20s}, {@code 1m30s}, {@code 500ms}); a bare number is seconds. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -26,13 +27,23 @@ import java.util.concurrent.Executors;
  *   <li>{@code --listen=[host]:port} (default {@code :8080}); an empty host means {@code $POD_IP}
  *       when set (a pod's own address in the process runtime), else every address;</li>
  *   <li>{@code --fail-health-after=20s}: {@code /healthz} answers 200 until then and 500 after,
- *       so liveness probes have something to catch.</li>
+ *       so liveness probes have something to catch;</li>
+ *   <li>{@code --drain=5s}: on SIGTERM the server goes on serving until no request has come for
+ *       {@link #QUIET} (or this long at most), then stops. The proxies learn that a terminating pod
+ *       left its Service's endpoints a moment after the pod got SIGTERM; until then they still send
+ *       it connections, and a server that stopped at once would close them unanswered (the JDK's
+ *       {@code HttpServer.stop} closes connections whose request it has not read yet). {@code 0}
+ *       stops at once.</li>
  * </ul>
  */
 public final class EchoServer {
+    /** How long without a request before a draining server stops. */
+    static final Duration QUIET = Duration.ofMillis(500);
+
     private final EchoOptions options;
     private final long startedNanos = System.nanoTime();
     private final PrintStream log;
+    private volatile long lastRequestNanos = startedNanos;
 
     EchoServer(EchoOptions options, PrintStream log) {
         this.options = options;
@@ -49,9 +60,35 @@ public final class EchoServer {
             System.exit(2);
             return;
         }
-        HttpServer server = new EchoServer(options, System.out).start();
-        // On SIGTERM: stop accepting, let the requests in flight finish (up to 2 s), as a well-behaved server does.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(2), "echo-shutdown"));
+        EchoServer echo = new EchoServer(options, System.out);
+        HttpServer server = echo.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> echo.drainAndStop(server), "echo-shutdown"));
+    }
+
+    /**
+     * Serves on until the traffic has stopped ({@link #QUIET} without a request, counted from now
+     * at the earliest) or {@code --drain} has passed, then stops accepting and lets the requests in
+     * flight finish (up to 2 s).
+     */
+    void drainAndStop(HttpServer server) {
+        long start = System.nanoTime();
+        long limit = start + options.drain().toNanos();
+        log.println("capstan-echo draining (at most " + options.drain().toMillis() + " ms)");
+        log.flush();
+        try {
+            while (true) {
+                long now = System.nanoTime();
+                if (now - limit >= 0 || now - Math.max(start, lastRequestNanos) >= QUIET.toNanos()) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(2);
+        log.println("capstan-echo stopped");
+        log.flush();
     }
 
     HttpServer start() throws IOException {
@@ -69,6 +106,7 @@ public final class EchoServer {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        lastRequestNanos = System.nanoTime();
         try (exchange) {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
             int status;

@@ -93,6 +93,63 @@ class EchoServerTest {
         }
     }
 
+    @Test
+    void onSigtermItServesOnUntilTheTrafficStopsThenStops() throws Exception {
+        EchoOptions options = EchoOptions.parse(List.of("--text=still here", "--listen=127.0.0.1:0", "--drain=10s"), Map.of());
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        EchoServer echo = new EchoServer(options, new PrintStream(log, true, StandardCharsets.UTF_8));
+        HttpServer server = echo.start();
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+        Thread drain = Thread.ofPlatform().start(() -> echo.drainAndStop(server));
+        // A client that goes on for 1.5 s after the drain began, a new connection per request (as the
+        // proxies open them for a TCP Service): every request is answered.
+        long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+        int answered = 0;
+        while (System.nanoTime() < until) {
+            assertThat(getOnANewConnection(server.getAddress().getPort())).endsWith("\r\n\r\nstill here\n");
+            answered++;
+            Thread.sleep(50);
+        }
+        assertThat(drain.isAlive()).as("still draining while requests come").isTrue();
+        long stoppedAt = System.nanoTime();
+        drain.join(5_000);
+        assertThat(drain.isAlive()).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(3));
+        assertThat(answered).isGreaterThan(10);
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("capstan-echo draining (at most 10000 ms)", "capstan-echo stopped");
+        assertThatThrownBy(() -> get(url)).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void drainingEndsAtItsLimitEvenUnderSteadyTraffic() throws Exception {
+        EchoOptions options = EchoOptions.parse(List.of("--text=x", "--listen=127.0.0.1:0", "--drain=700ms"), Map.of());
+        EchoServer echo = new EchoServer(options, new PrintStream(new ByteArrayOutputStream()));
+        HttpServer server = echo.start();
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+        long start = System.nanoTime();
+        Thread drain = Thread.ofPlatform().start(() -> echo.drainAndStop(server));
+        while (drain.isAlive() && System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
+            try {
+                get(url);
+            } catch (java.io.IOException stoppedMeanwhile) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        drain.join(5_000);
+        assertThat(drain.isAlive()).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(700), Duration.ofSeconds(4));
+    }
+
+    /** The whole response to a GET / on a connection of its own, closed after it. */
+    private static String getOnANewConnection(int port) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2_000);
+            socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: echo\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     private HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.ofString());
