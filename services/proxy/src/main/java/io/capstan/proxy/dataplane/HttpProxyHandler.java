@@ -324,8 +324,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ep.active.decrementAndGet();
         }
         if (responseStarted) {
-            // The response is cut short; the downstream cannot be told otherwise.
+            // The response is cut short; the downstream cannot be told otherwise. What came of it
+            // goes out first, so the client sees a truncated response rather than none.
             record();
+            downstream.flush();
             downstream.close();
             return;
         }
@@ -517,6 +519,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ConnectionErrors.log(ctx, "downstream HTTP", cause);
         ctx.close();
     }
 }

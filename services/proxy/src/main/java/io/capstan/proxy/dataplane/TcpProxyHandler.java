@@ -132,6 +132,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ConnectionErrors.log(ctx, "downstream TCP", cause);
         closeBoth();
     }
 
@@ -206,6 +207,7 @@ final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ConnectionErrors.log(ctx, "upstream TCP", cause);
             closeBoth();
         }
     }

@@ -70,6 +70,7 @@ final class UpstreamHttpHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ConnectionErrors.log(ctx, "upstream HTTP", cause);
         ctx.close();
     }
 }
