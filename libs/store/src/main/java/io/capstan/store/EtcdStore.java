@@ -26,9 +26,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Kubernetes-style object storage on etcd. It uses only the transaction shapes kube-apiserver
@@ -45,25 +47,42 @@ public final class EtcdStore implements AutoCloseable {
     private final Client client;
     private final KV kv;
     private final boolean ownsClient;
+    private final Supplier<Executor> continuations;
 
     public EtcdStore(Client client) {
-        this(client, false);
+        this(client, false, NO_HOP);
     }
 
-    private EtcdStore(Client client, boolean ownsClient) {
+    private EtcdStore(Client client, boolean ownsClient, Supplier<Executor> continuations) {
         this.client = client;
         this.kv = client.getKVClient();
         this.ownsClient = ownsClient;
+        this.continuations = continuations;
     }
+
+    private static final Supplier<Executor> NO_HOP = () -> null;
 
     /** Connects to the given comma-separated endpoints ({@code http://127.0.0.1:2379}). */
     public static EtcdStore connect(String endpoints) {
-        return new EtcdStore(Client.builder().endpoints(endpoints.split(",")).build(), true);
+        return new EtcdStore(Client.builder().endpoints(endpoints.split(",")).build(), true, NO_HOP);
     }
 
     /** Connects with gRPC interceptors on every etcd call (metrics, tracing). */
     public static EtcdStore connect(String endpoints, List<io.grpc.ClientInterceptor> interceptors) {
-        return new EtcdStore(Client.builder().endpoints(endpoints.split(",")).interceptors(interceptors).build(), true);
+        return connect(endpoints, interceptors, NO_HOP);
+    }
+
+    /**
+     * As {@link #connect(String, List)}, and every future this store returns completes through the
+     * executor {@code continuations} gives at the time of the call (null: no hand-off). jetcd
+     * completes every call on the one event loop of its gRPC channel; a server hands the
+     * continuation back to the caller's own event loop so that the work after each etcd answer
+     * spreads over all of them instead of queueing on that one thread.
+     */
+    public static EtcdStore connect(String endpoints, List<io.grpc.ClientInterceptor> interceptors,
+                                    Supplier<Executor> continuations) {
+        return new EtcdStore(Client.builder().endpoints(endpoints.split(",")).interceptors(interceptors).build(), true,
+                continuations);
     }
 
     public Client client() {
@@ -258,15 +277,28 @@ public final class EtcdStore implements AutoCloseable {
                 kv.getModRevision(), kv.getCreateRevision(), kv.getLease());
     }
 
-    private static <T> CompletableFuture<T> call(CompletableFuture<T> future) {
+    private <T> CompletableFuture<T> call(CompletableFuture<T> future) {
         return call(future, 0);
     }
 
-    private static <T> CompletableFuture<T> call(CompletableFuture<T> future, long revision) {
-        return future.orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+    private <T> CompletableFuture<T> call(CompletableFuture<T> future, long revision) {
+        Executor continuation = continuations.get();
+        CompletableFuture<T> translated = future.orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(t -> {
                     throw translate(t, revision);
                 });
+        if (continuation == null) {
+            return translated;
+        }
+        CompletableFuture<T> handedOff = new CompletableFuture<>();
+        translated.whenComplete((value, failure) -> continuation.execute(() -> {
+            if (failure != null) {
+                handedOff.completeExceptionally(failure);
+            } else {
+                handedOff.complete(value);
+            }
+        }));
+        return handedOff;
     }
 
     private static StoreException translate(Throwable t, long revision) {

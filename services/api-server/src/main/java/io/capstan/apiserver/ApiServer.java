@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -23,6 +25,7 @@ import org.jboss.logging.Logger;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +43,8 @@ public class ApiServer {
     MeterRegistry meters;
     @Inject
     FeedConfig feedConfig;
+    @Inject
+    Vertx vertx;
 
     private EtcdStore etcd;
     private ResourceRegistry registry;
@@ -57,7 +62,7 @@ public class ApiServer {
         if (etcd != null) {
             return;
         }
-        etcd = EtcdStore.connect(config.etcdEndpoints(), List.of(new EtcdMetricsInterceptor(meters)));
+        etcd = EtcdStore.connect(config.etcdEndpoints(), List.of(new EtcdMetricsInterceptor(meters)), this::callersEventLoop);
         registry = ResourceRegistry.withBuiltins();
         ApiMetrics metrics = new ApiMetrics(meters);
         ServiceAllocator allocator = new ServiceAllocator(etcd, config.serviceCidr(), config.nodePortRange());
@@ -68,6 +73,19 @@ public class ApiServer {
         openApi = new OpenApiV3(registry);
         crds = new CrdRegistrar(registry, store);
         compactor = new Compactor(etcd, config.compactionInterval(), feedConfig.bootstrapServers().isPresent());
+    }
+
+    /**
+     * The request's own event loop, where an etcd call made while serving it continues: jetcd
+     * answers every call on its channel's single event loop, which would otherwise do all the work
+     * after each etcd round trip (mutation, validation, encoding) for every request at once.
+     */
+    private Executor callersEventLoop() {
+        Context context = Vertx.currentContext();
+        if (context == null || !context.isEventLoopContext() || context.owner() != vertx) {
+            return null;
+        }
+        return task -> context.runOnContext(v -> task.run());
     }
 
     void routes(@Observes Router router) {
