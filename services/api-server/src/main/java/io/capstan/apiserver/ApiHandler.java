@@ -337,10 +337,10 @@ final class ApiHandler {
             return store.patch(type, ns, name, "finalize", options, (cur, now) -> {
                 KubeJson.with(cur, "spec").set("finalizers", obj.path("spec").path("finalizers").deepCopy());
                 return cur;
-            }, null).thenAccept(r -> writeObject(ctx, 200, type, r.object(), out, options.warnings()));
+            }, null).thenAccept(r -> writeResult(ctx, type, r, out, options.warnings()));
         }
         return store.update(type, ns, name, sub, obj, options)
-                .thenAccept(r -> writeObject(ctx, r.created() ? 201 : 200, type, r.object(), out, options.warnings()));
+                .thenAccept(r -> writeResult(ctx, type, r, out, options.warnings()));
     }
 
     private CompletableFuture<?> postSubresource(RoutingContext ctx, ResourceType type, String ns, String name, String sub,
@@ -443,7 +443,7 @@ final class ApiHandler {
                     KubeJson.with(created, "metadata").put("name", name);
                     return created;
                 } : null)
-                .thenAccept(r -> writeObject(ctx, r.created() ? 201 : 200, type, r.object(), out, options.warnings()));
+                .thenAccept(r -> writeResult(ctx, type, r, out, options.warnings()));
     }
 
     private static JsonNode applyPatch(String contentType, ObjectNode current, JsonNode patch, Class<?> model,
@@ -519,6 +519,20 @@ final class ApiHandler {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** A write's answer: the stored bytes with their resourceVersion when the client sees the object as stored. */
+    private void writeResult(RoutingContext ctx, ResourceType type, ResourceStore.WriteResult r, MediaTypes.Negotiated out,
+                             List<String> warnings) {
+        int status = r.created() ? 201 : 200;
+        if (r.stored() != null && out.target() == MediaTypes.Target.OBJECT && !out.yaml()) {
+            Buffer json = StoredJson.withResourceVersion(r.stored(), r.revision(), null, null);
+            if (json != null) {
+                Responses.json(ctx, status, json, warnings);
+                return;
+            }
+        }
+        writeObject(ctx, status, type, r.object(), out, warnings);
+    }
 
     private void writeObject(RoutingContext ctx, int status, ResourceType type, ObjectNode obj, MediaTypes.Negotiated out,
                              List<String> warnings) {

@@ -46,6 +46,8 @@ import java.util.function.Function;
  */
 public final class ResourceStore {
     private static final int MAX_RETRIES = 10;
+    /** How long an unconditional update keeps retrying on conflicts (kube-apiserver: until the request times out). */
+    private static final long UPDATE_RETRY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     private static final int ETCD_PAGE = 500;
     private static final Set<String> TERMINAL_PHASES = Set.of("Succeeded", "Failed");
     private static final String GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -61,6 +63,7 @@ public final class ResourceStore {
     private volatile ObjectCache namespaces;
     private volatile ObjectCache priorityClasses;
     private final PriorityAdmission priority;
+    private final RecentObjects recent;
 
     public ResourceStore(EtcdStore etcd, ResourceRegistry registry, ServiceAllocator allocator, EventLeases eventLeases,
                          int maxObjectBytes) {
@@ -70,10 +73,14 @@ public final class ResourceStore {
         this.eventLeases = eventLeases;
         this.maxObjectBytes = maxObjectBytes;
         this.priority = new PriorityAdmission(etcd, registry.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow());
+        this.recent = new RecentObjects(4096, 16L << 20, 256 << 10);
     }
 
     /** The outcome of a write: the object as the client sees it, and whether it was created. */
-    public record WriteResult(ObjectNode object, boolean created) {
+    public record WriteResult(ObjectNode object, boolean created, byte[] stored, long revision) {
+        WriteResult(ObjectNode object, boolean created) {
+            this(object, created, null, 0);
+        }
     }
 
     /** The outcome of a delete: the object, and whether it is gone already or only marked. */
@@ -147,7 +154,7 @@ public final class ResourceStore {
         List<ObjectNode> out = new ArrayList<>();
         return listPages(type, prefix, start, revision, query, out).handle((page, t) -> {
             if (t != null) {
-                Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                Throwable cause = unwrap(t);
                 if (cause instanceof StoreException.Expired) {
                     if (fromToken) {
                         throw ApiException.expired("The provided continue parameter is too old to display a consistent list result. "
@@ -187,7 +194,7 @@ public final class ResourceStore {
         }
         return storedPages(prefix, start, revision, query.limit(), 0, items).handle((page, t) -> {
             if (t != null) {
-                Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                Throwable cause = unwrap(t);
                 if (cause instanceof StoreException.Expired) {
                     if (fromToken) {
                         throw ApiException.expired("The provided continue parameter is too old to display a consistent list result. "
@@ -306,7 +313,14 @@ public final class ResourceStore {
                         return CompletableFuture.completedFuture(new Created(fromStorage(type, obj), null, 0));
                     }
                     CompletableFuture<Long> lease = st.kind().equals("Event") ? eventLeases.lease() : CompletableFuture.completedFuture(0L);
-                    return lease.thenCompose(l -> etcd.create(key(st, namespace, name), bytes, l))
+                    String key = key(st, namespace, name);
+                    return lease.thenCompose(l -> etcd.create(key, bytes, l)
+                                    .thenApply(rev -> {
+                                        if (!st.kind().equals("Event")) {
+                                            recent.put(new StoredObject(key, bytes, rev, rev, l));
+                                        }
+                                        return rev;
+                                    }))
                             .handle((rev, t) -> {
                                 if (t != null) {
                                     allocator.release(claims.keys());
@@ -402,7 +416,7 @@ public final class ResourceStore {
                                                 WriteOptions options, Mutation mutation, Function<Instant, ObjectNode> createWith) {
         return write(type, namespace, name, subresource, options, false, mutation, null)
                 .exceptionallyCompose(t -> {
-                    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                    Throwable cause = unwrap(t);
                     if (createWith != null && cause instanceof ApiException ae && ae.code() == 404 && subresource == null) {
                         ObjectNode body = createWith.apply(Instant.now());
                         if (body != null) {
@@ -433,14 +447,29 @@ public final class ResourceStore {
     private CompletableFuture<WriteResult> write(ResourceType type, String namespace, String name, String subresource,
                                                  WriteOptions options, boolean pinned, Mutation mutation, ObjectNode createBody) {
         ResourceType st = registry.storageType(type);
-        return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, 0);
+        return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody,
+                System.nanoTime() + UPDATE_RETRY_NANOS, null);
     }
 
+    /**
+     * One try of a write, from {@code known} (the current object a failed transaction handed back),
+     * else from {@link #recent} when it has the key, else from an etcd read. A try that started
+     * from {@link #recent} and did not commit is repeated from etcd's answer, as kube-apiserver's
+     * GuaranteedUpdate does when it started from its cache: a precondition failure, a validation
+     * error or a write that changes nothing may be an artefact of a stale copy.
+     */
     private CompletableFuture<WriteResult> attempt(ResourceType type, ResourceType st, String namespace, String name,
                                                    String subresource, WriteOptions options, boolean pinned, Mutation mutation,
-                                                   ObjectNode createBody, int attempt) {
+                                                   ObjectNode createBody, long deadline, Optional<StoredObject> known) {
         String key = key(st, namespace, name);
-        return etcd.get(key).thenCompose(found -> {
+        StoredObject cached = known == null && !options.dryRun() ? recent.get(key) : null;
+        CompletableFuture<Optional<StoredObject>> state = known != null ? CompletableFuture.completedFuture(known)
+                : cached != null ? CompletableFuture.completedFuture(Optional.of(cached))
+                : etcd.get(key).thenApply(found -> {
+                    found.ifPresent(recent::put);
+                    return found;
+                });
+        return state.thenCompose(found -> {
             if (found.isEmpty()) {
                 if (createBody != null && subresource == null) {
                     return create(type, namespace, createBody, options).thenApply(o -> new WriteResult(o, true));
@@ -468,6 +497,9 @@ public final class ResourceStore {
                         subresource == null ? "" : subresource, now, st.modelClass());
             }
             if (sameIgnoringManagedFields(old, updated)) {
+                if (cached != null) {
+                    throw new Unconfirmed();
+                }
                 return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, old), false));
             }
             // A binding changes only spec.nodeName, which pod updates otherwise may not touch.
@@ -481,6 +513,7 @@ public final class ResourceStore {
                         return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, updated), false));
                     }
                     return etcd.delete(key, so.modRevision()).thenCompose(rev -> releaseFor(st, old, null).thenApply(v -> {
+                        recent.forget(key);
                         written(st, name, rev, null);
                         withRevision(updated, rev);
                         return new WriteResult(fromStorage(type, updated), false);
@@ -499,22 +532,51 @@ public final class ResourceStore {
                 return etcd.update(key, bytes, so.modRevision(), so.lease()).handle((rev, t) -> {
                     if (t != null) {
                         allocator.release(claims.keys());
-                        throw new CompletionException(t);
+                        throw t instanceof CompletionException ce ? ce : new CompletionException(t);
                     }
                     return rev;
                 }).thenCompose(rev -> releaseFor(st, old, updated).thenApply(v -> {
+                    recent.put(new StoredObject(key, bytes, rev, so.createRevision(), so.lease()));
                     written(st, name, rev, updated);
                     withRevision(updated, rev);
-                    return new WriteResult(fromStorage(type, updated), false);
+                    return new WriteResult(fromStorage(type, updated), false,
+                            type.servedInStorageVersion() ? bytes : null, rev);
                 }));
             });
         }).exceptionallyCompose(t -> {
-            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-            if (cause instanceof StoreException.Conflict && !pinned && attempt < MAX_RETRIES) {
-                return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, attempt + 1);
+            Throwable cause = unwrap(t);
+            if (cause instanceof StoreException.Conflict conflict) {
+                recent.put(conflict.current());
+                if (!pinned && System.nanoTime() < deadline) {
+                    return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
+                            Optional.of(conflict.current()));
+                }
+            } else if (cached != null && !(cause instanceof StoreException)) {
+                // Reached from a copy that may be stale: confirm against etcd before answering.
+                recent.forget(key);
+                return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
+                        null);
+            } else if (cause instanceof StoreException.NotFound) {
+                recent.forget(key);
             }
             return CompletableFuture.failedFuture(translate(cause, type, name));
         });
+    }
+
+    /** The failure inside however many CompletionExceptions wrap it. */
+    static Throwable unwrap(Throwable t) {
+        Throwable cause = t;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** A try that started from {@link #recent} would change nothing: only an etcd read can confirm that. */
+    private static final class Unconfirmed extends RuntimeException {
+        Unconfirmed() {
+            super(null, null, false, false);
+        }
     }
 
     private static void checkIdentity(ResourceType type, ObjectNode desired, String namespace, String name) {
@@ -732,8 +794,10 @@ public final class ResourceStore {
                 if (!changed || options.dryRun()) {
                     return CompletableFuture.completedFuture(new DeleteResult(fromStorage(type, withRevision(marked, so.modRevision())), false));
                 }
-                return etcd.update(key, KubeJson.bytes(marked), so.modRevision(), so.lease())
+                byte[] markedBytes = KubeJson.bytes(marked);
+                return etcd.update(key, markedBytes, so.modRevision(), so.lease())
                         .thenApply(rev -> {
+                            recent.put(new StoredObject(key, markedBytes, rev, so.createRevision(), so.lease()));
                             written(st, name, rev, marked);
                             return new DeleteResult(fromStorage(type, withRevision(marked, rev)), false);
                         });
@@ -743,11 +807,12 @@ public final class ResourceStore {
             }
             return etcd.delete(key, so.modRevision())
                     .thenCompose(rev -> {
+                        recent.forget(key);
                         written(st, name, rev, null);
                         return releaseFor(st, current, null).thenApply(v -> new DeleteResult(fromStorage(type, current), true));
                     });
         }).exceptionallyCompose(t -> {
-            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            Throwable cause = unwrap(t);
             if (cause instanceof StoreException.Conflict && attempt < MAX_RETRIES) {
                 return deleteAttempt(type, st, namespace, name, deleteOptions, options, attempt + 1);
             }
@@ -894,7 +959,7 @@ public final class ResourceStore {
     }
 
     static RuntimeException translate(Throwable t, ResourceType type, String name) {
-        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable cause = unwrap(t);
         if (cause instanceof ApiException ae) {
             return ae;
         }

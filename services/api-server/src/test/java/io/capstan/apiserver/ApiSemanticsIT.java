@@ -168,6 +168,85 @@ class ApiSemanticsIT {
         assertThat(stale.body().path("message").asText()).contains("the object has been modified");
     }
 
+    /**
+     * The api-server starts an update from the copy it wrote last (as kube-apiserver starts from its
+     * watch cache). Another writer changes the object in etcd behind its back: every answer must
+     * still be what etcd holds.
+     */
+    @Test
+    void writesThatStartFromAnOutdatedCopyAnswerWithWhatEtcdHolds() {
+        String ns = namespace("outdated");
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c"));
+        String key = StorageKeys.object("", "configmaps", ns, "c");
+        long behind = writeBehindTheServersBack(key, "{\"a\":\"elsewhere\",\"b\":\"x\"}");
+
+        // On the outdated copy (a=1) this patch changes nothing; on etcd's object it does.
+        Rest.Answer patched = rest.patch("/api/v1/namespaces/" + ns + "/configmaps/c", "application/merge-patch+json",
+                "{\"data\":{\"a\":\"1\"}}");
+        assertThat(patched.code()).isEqualTo(200);
+        assertThat(patched.body().path("data").path("b").asText()).isEqualTo("x");
+        assertThat(patched.body().path("metadata").path("resourceVersion").asLong()).isGreaterThan(behind);
+
+        // A precondition on the resourceVersion etcd holds succeeds although the copy is older.
+        long behindAgain = writeBehindTheServersBack(key, "{\"a\":\"again\"}");
+        String put = "{\"metadata\":{\"name\":\"c\",\"resourceVersion\":\"" + behindAgain + "\"},\"data\":{\"a\":\"3\"}}";
+        Rest.Answer replaced = rest.put("/api/v1/namespaces/" + ns + "/configmaps/c", put);
+        assertThat(replaced.code()).isEqualTo(200);
+        assertThat(replaced.body().path("data").path("a").asText()).isEqualTo("3");
+
+        // A patch that changes nothing in etcd answers with etcd's object, not the copy's.
+        long behindThird = writeBehindTheServersBack(key, "{\"a\":\"third\"}");
+        Rest.Answer unchanged = rest.patch("/api/v1/namespaces/" + ns + "/configmaps/c", "application/merge-patch+json",
+                "{\"data\":{\"a\":\"third\"}}");
+        assertThat(unchanged.code()).isEqualTo(200);
+        assertThat(unchanged.body().path("metadata").path("resourceVersion").asLong()).isEqualTo(behindThird);
+
+        // Deleted behind its back: a patch is NotFound, not a write from the copy.
+        try (EtcdStore etcd = EtcdStore.connect(EtcdTestResource.etcd.endpoint())) {
+            assertThat(etcd.remove(key).join()).isTrue();
+        }
+        Rest.Answer gone = rest.patch("/api/v1/namespaces/" + ns + "/configmaps/c", "application/merge-patch+json",
+                "{\"data\":{\"a\":\"4\"}}");
+        assertThat(gone.code()).isEqualTo(404);
+    }
+
+    /** Replaces the stored object's data directly in etcd, as a second api-server would; returns the new revision. */
+    private static long writeBehindTheServersBack(String key, String dataJson) {
+        try (EtcdStore etcd = EtcdStore.connect(EtcdTestResource.etcd.endpoint())) {
+            io.capstan.store.StoredObject so = etcd.get(key).join().orElseThrow();
+            com.fasterxml.jackson.databind.node.ObjectNode obj =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) io.capstan.api.json.KubeJson.read(so.value());
+            obj.set("data", io.capstan.api.json.KubeJson.read(dataJson.getBytes(StandardCharsets.UTF_8)));
+            return etcd.update(key, io.capstan.api.json.KubeJson.bytes(obj), so.modRevision(), so.lease()).join();
+        }
+    }
+
+    /** Unconditional writes retry on conflicts until they land, as kube-apiserver's GuaranteedUpdate does: never a 409. */
+    @Test
+    void concurrentPatchesOfOneObjectAllLand() throws Exception {
+        String ns = namespace("contended");
+        rest.post("/api/v1/namespaces/" + ns + "/configmaps", configMap("c"));
+        int writers = 48;
+        java.util.List<java.util.concurrent.Future<Rest.Answer>> answers = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(writers)) {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < writers; i++) {
+                String patch = "{\"data\":{\"k" + i + "\":\"" + i + "\"}}";
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return new Rest(url.toString()).patch("/api/v1/namespaces/" + ns + "/configmaps/c",
+                            "application/merge-patch+json", patch);
+                }));
+            }
+            start.countDown();
+            for (var a : answers) {
+                assertThat(a.get(60, TimeUnit.SECONDS).code()).isEqualTo(200);
+            }
+        }
+        JsonNode data = rest.get("/api/v1/namespaces/" + ns + "/configmaps/c").body().path("data");
+        assertThat(data.size()).isEqualTo(writers + 1);
+    }
+
     @Test
     void writesIntoAMissingNamespaceAreNotFoundAndIntoATerminatingOneForbidden() {
         assertThat(rest.post("/api/v1/namespaces/nowhere/configmaps", configMap("c")).code()).isEqualTo(404);
