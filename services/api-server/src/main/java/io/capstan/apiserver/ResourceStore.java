@@ -73,7 +73,7 @@ public final class ResourceStore {
         this.eventLeases = eventLeases;
         this.maxObjectBytes = maxObjectBytes;
         this.priority = new PriorityAdmission(etcd, registry.find("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow());
-        this.recent = new RecentObjects(4096, 16L << 20, 256 << 10);
+        this.recent = new RecentObjects(1024, 4L << 20, 64 << 10);
     }
 
     /** The outcome of a write: the object as the client sees it, and whether it was created. */
