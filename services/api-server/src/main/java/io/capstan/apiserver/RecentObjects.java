@@ -35,9 +35,12 @@ final class RecentObjects {
         return entries.get(key);
     }
 
-    /** Remembers {@code so} unless a newer revision of its key is already known. */
+    /**
+     * Remembers {@code so} unless a newer revision of its key is already known. Objects on a lease
+     * (Events) are not kept: etcd deletes them when it expires, unseen by this server.
+     */
     synchronized void put(StoredObject so) {
-        if (maxEntries == 0) {
+        if (maxEntries == 0 || so.lease() != 0) {
             return;
         }
         StoredObject known = entries.get(so.key());

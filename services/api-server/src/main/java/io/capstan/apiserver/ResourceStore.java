@@ -316,9 +316,7 @@ public final class ResourceStore {
                     String key = key(st, namespace, name);
                     return lease.thenCompose(l -> etcd.create(key, bytes, l)
                                     .thenApply(rev -> {
-                                        if (!st.kind().equals("Event")) {
-                                            recent.put(new StoredObject(key, bytes, rev, rev, l));
-                                        }
+                                        recent.put(new StoredObject(key, bytes, rev, rev, l));
                                         return rev;
                                     }))
                             .handle((rev, t) -> {
@@ -448,7 +446,7 @@ public final class ResourceStore {
                                                  WriteOptions options, boolean pinned, Mutation mutation, ObjectNode createBody) {
         ResourceType st = registry.storageType(type);
         return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody,
-                System.nanoTime() + UPDATE_RETRY_NANOS, null);
+                System.nanoTime() + UPDATE_RETRY_NANOS, null, true);
     }
 
     /**
@@ -460,9 +458,12 @@ public final class ResourceStore {
      */
     private CompletableFuture<WriteResult> attempt(ResourceType type, ResourceType st, String namespace, String name,
                                                    String subresource, WriteOptions options, boolean pinned, Mutation mutation,
-                                                   ObjectNode createBody, long deadline, Optional<StoredObject> known) {
+                                                   ObjectNode createBody, long deadline, Optional<StoredObject> known,
+                                                   boolean useCopy) {
         String key = key(st, namespace, name);
-        StoredObject cached = known == null && !options.dryRun() ? recent.get(key) : null;
+        StoredObject cached = known == null && useCopy && !options.dryRun() ? recent.get(key) : null;
+        // Set once the write is sent to etcd: what fails after that is no reason to read and try again.
+        boolean[] sent = {false};
         CompletableFuture<Optional<StoredObject>> state = known != null ? CompletableFuture.completedFuture(known)
                 : cached != null ? CompletableFuture.completedFuture(Optional.of(cached))
                 : etcd.get(key).thenApply(found -> {
@@ -509,15 +510,19 @@ public final class ResourceStore {
             }
             return allocate(st, updated, old, options).thenCompose(claims -> {
                 if (shouldDeleteNow(updated)) {
+                    // The object goes: whatever this write claimed for it is free again either way.
                     if (options.dryRun()) {
+                        allocator.release(claims.keys());
                         return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, updated), false));
                     }
-                    return etcd.delete(key, so.modRevision()).thenCompose(rev -> releaseFor(st, old, null).thenApply(v -> {
-                        recent.forget(key);
-                        written(st, name, rev, null);
-                        withRevision(updated, rev);
-                        return new WriteResult(fromStorage(type, updated), false);
-                    }));
+                    sent[0] = true;
+                    return etcd.delete(key, so.modRevision()).whenComplete((rev, t) -> allocator.release(claims.keys()))
+                            .thenCompose(rev -> releaseFor(st, old, null).thenApply(v -> {
+                                recent.forget(key);
+                                written(st, name, rev, null);
+                                withRevision(updated, rev);
+                                return new WriteResult(fromStorage(type, updated), false);
+                            }));
                 }
                 byte[] bytes = KubeJson.bytes(updated);
                 if (bytes.length > maxObjectBytes) {
@@ -529,6 +534,7 @@ public final class ResourceStore {
                     withRevision(updated, so.modRevision());
                     return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, updated), false));
                 }
+                sent[0] = true;
                 return etcd.update(key, bytes, so.modRevision(), so.lease()).handle((rev, t) -> {
                     if (t != null) {
                         allocator.release(claims.keys());
@@ -549,15 +555,20 @@ public final class ResourceStore {
                 recent.put(conflict.current());
                 if (!pinned && System.nanoTime() < deadline) {
                     return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
-                            Optional.of(conflict.current()));
+                            Optional.of(conflict.current()), false);
                 }
-            } else if (cached != null && !(cause instanceof StoreException)) {
+            } else if (cached != null && !sent[0] && !(cause instanceof StoreException)) {
                 // Reached from a copy that may be stale: confirm against etcd before answering.
                 recent.forget(key);
                 return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
-                        null);
+                        null, false);
             } else if (cause instanceof StoreException.NotFound) {
                 recent.forget(key);
+                if (createBody != null && subresource == null) {
+                    // Gone since the copy was made: a kind created by PUT is created now, as a read would have led to.
+                    return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
+                            Optional.empty(), false);
+                }
             }
             return CompletableFuture.failedFuture(translate(cause, type, name));
         });

@@ -210,6 +210,23 @@ class ApiSemanticsIT {
         assertThat(gone.code()).isEqualTo(404);
     }
 
+    /** A kind that PUT creates (Lease, Endpoints ...) is created again when it vanished after this server's last write. */
+    @Test
+    void aPutRecreatesAKindCreatedByPutThatWasDeletedBehindTheServersBack() {
+        String ns = namespace("recreated");
+        String path = "/apis/coordination.k8s.io/v1/namespaces/" + ns + "/leases/l";
+        String lease = "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"l\"},"
+                + "\"spec\":{\"holderIdentity\":\"%s\"}}";
+        assertThat(rest.put(path, lease.formatted("a")).code()).isEqualTo(201);
+        assertThat(rest.put(path, lease.formatted("b")).code()).isEqualTo(200);
+        try (EtcdStore etcd = EtcdStore.connect(EtcdTestResource.etcd.endpoint())) {
+            assertThat(etcd.remove(StorageKeys.object("coordination.k8s.io", "leases", ns, "l")).join()).isTrue();
+        }
+        Rest.Answer again = rest.put(path, lease.formatted("c"));
+        assertThat(again.code()).isEqualTo(201);
+        assertThat(again.body().path("spec").path("holderIdentity").asText()).isEqualTo("c");
+    }
+
     /** Replaces the stored object's data directly in etcd, as a second api-server would; returns the new revision. */
     private static long writeBehindTheServersBack(String key, String dataJson) {
         try (EtcdStore etcd = EtcdStore.connect(EtcdTestResource.etcd.endpoint())) {
