@@ -25,7 +25,25 @@ public final class ApiClients {
                         .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
                 .withHttpClientFactory(http)
                 // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
-                .withKubernetesSerialization(new KubernetesSerialization(mapper, false))
+                .withKubernetesSerialization(new Serialization(mapper))
                 .build();
+    }
+
+    /**
+     * fabric8's serialization, which configures the mapper it is given (its modules, and here the
+     * caller's) but does not hand it out: informers decode the change feed straight into model
+     * objects with a copy of it.
+     */
+    static final class Serialization extends KubernetesSerialization {
+        private final ObjectMapper mapper;
+
+        Serialization(ObjectMapper mapper) {
+            super(mapper, false);
+            this.mapper = mapper;
+        }
+
+        ObjectMapper mapper() {
+            return mapper;
+        }
     }
 }

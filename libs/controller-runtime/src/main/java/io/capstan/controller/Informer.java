@@ -132,6 +132,10 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private final KubernetesClient client;
     private final KubernetesSerialization serialization;
     private final ObjectMapper json = new ObjectMapper();
+    /** Decodes feed objects straight into {@code T} (no tree) when every feed object belongs; see {@link #decode}. */
+    private final ObjectMapper models;
+    private volatile ObjectMapper modelsWithoutManagedFields;
+    private final boolean everyObjectBelongs;
     private final Map<String, Object> kafkaConfig;
     private final Options options;
     private final List<ResourceEventHandler<? super T>> handlers = new CopyOnWriteArrayList<>();
@@ -163,6 +167,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.options = Objects.requireNonNull(options, "options");
         this.belongs = belongsFilter(type, options);
+        this.everyObjectBelongs = options.filter() == null
+                && (options.fieldSelector() == null || options.fieldSelector().isBlank());
+        this.models = modelMapper(serialization);
         cache.addIndex(Indexers.OWNER_UID, Indexers.ownerUid());
         if (type == Pod.class) {
             @SuppressWarnings("unchecked")
@@ -174,6 +181,20 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** A mapper with fabric8's configuration (and the client's own modules, when {@link ApiClients} made it). */
+    private static ObjectMapper modelMapper(KubernetesSerialization serialization) {
+        if (serialization instanceof ApiClients.Serialization own) {
+            return own.mapper().copy();
+        }
+        ObjectMapper fresh = new ObjectMapper();
+        new KubernetesSerialization(fresh, false);
+        return fresh;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties({"managedFields"})
+    private abstract static class WithoutManagedFields {
     }
 
     private static Predicate<JsonNode> belongsFilter(Class<? extends HasMetadata> type, Options options) {
@@ -211,6 +232,8 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     public synchronized Informer<T> dropManagedFields() {
         requireNotStarted();
         dropManagedFields = true;
+        modelsWithoutManagedFields = models.copy().addMixIn(io.fabric8.kubernetes.api.model.ObjectMeta.class,
+                WithoutManagedFields.class);
         return this;
     }
 
@@ -433,31 +456,12 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         T object;
         String eventType;
         try {
-            JsonNode event = json.readTree(value);
-            eventType = event.path("type").asText();
-            JsonNode node = event.get("object");
-            if (node == null || !node.isObject()) {
-                LOG.warnf("informer %s: event without object, skipped", topic);
+            Decoded<T> decoded = everyObjectBelongs ? decode(value) : decodeFiltered(value);
+            if (decoded == null) {
                 return;
             }
-            JsonNode meta = node.path("metadata");
-            if (options.namespace() != null && !options.namespace().equals(meta.path("namespace").asText(null))) {
-                return;
-            }
-            if (dropManagedFields && meta instanceof ObjectNode m) {
-                m.remove("managedFields");
-            }
-            if (!belongs.test(node)) {
-                // most feed objects of a filtered informer are not ours: drop them before the costly conversion
-                if (cache.getByKey(ChangeFeed.key(meta.path("namespace").asText(""), meta.path("name").asText())).isPresent()) {
-                    object = serialization.convertValue(node, type);
-                    eventType = "DELETED";
-                } else {
-                    return;
-                }
-            } else {
-                object = serialization.convertValue(node, type);
-            }
+            object = decoded.object();
+            eventType = decoded.type();
         } catch (Exception e) {
             LOG.warnf("informer %s: unreadable event skipped (resync heals): %s", topic, e.getMessage());
             return;
@@ -491,6 +495,74 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
             }
             default -> LOG.debugf("informer %s: ignored %s event", topic, eventType);
         }
+    }
+
+    private record Decoded<T>(String type, T object) {
+    }
+
+    /**
+     * Reads a feed event ({@code {"type":...,"object":{...}}}) in one pass, the object straight
+     * into {@code T} without building a tree first (and without its managedFields when they are
+     * dropped), for the informers that keep every object. Null when the event is not for this
+     * informer's namespace or has no object.
+     */
+    private Decoded<T> decode(String value) throws java.io.IOException {
+        ObjectMapper mapper = dropManagedFields ? modelsWithoutManagedFields : models;
+        String eventType = null;
+        T object = null;
+        try (com.fasterxml.jackson.core.JsonParser p = mapper.createParser(value)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                throw new java.io.IOException("a feed event is a JSON object");
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                com.fasterxml.jackson.core.JsonToken token = p.nextToken();
+                if ("type".equals(field)) {
+                    eventType = p.getValueAsString();
+                } else if ("object".equals(field) && token == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                    object = mapper.readValue(p, type);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        if (object == null) {
+            LOG.warnf("informer %s: event without object, skipped", topic);
+            return null;
+        }
+        if (options.namespace() != null && object.getMetadata() != null
+                && !options.namespace().equals(object.getMetadata().getNamespace())) {
+            return null;
+        }
+        return new Decoded<>(eventType == null ? "" : eventType, object);
+    }
+
+    /**
+     * As {@link #decode}, through a tree that the informer's filter (or field selector) tests
+     * before the conversion: most feed objects of a filtered informer are not its own. An object
+     * the cache holds that no longer matches comes back as DELETED.
+     */
+    private Decoded<T> decodeFiltered(String value) throws java.io.IOException {
+        JsonNode event = json.readTree(value);
+        JsonNode node = event.get("object");
+        if (node == null || !node.isObject()) {
+            LOG.warnf("informer %s: event without object, skipped", topic);
+            return null;
+        }
+        JsonNode meta = node.path("metadata");
+        if (options.namespace() != null && !options.namespace().equals(meta.path("namespace").asText(null))) {
+            return null;
+        }
+        if (dropManagedFields && meta instanceof ObjectNode m) {
+            m.remove("managedFields");
+        }
+        if (belongs.test(node)) {
+            return new Decoded<>(event.path("type").asText(), serialization.convertValue(node, type));
+        }
+        if (cache.getByKey(ChangeFeed.key(meta.path("namespace").asText(""), meta.path("name").asText())).isPresent()) {
+            return new Decoded<>("DELETED", serialization.convertValue(node, type));
+        }
+        return null;
     }
 
     private void dispatch(Consumer<ResourceEventHandler<? super T>> call) {
