@@ -45,8 +45,7 @@ import java.util.function.Function;
  * <p>Thread-safe; every method is non-blocking.
  */
 public final class ResourceStore {
-    private static final int MAX_RETRIES = 10;
-    /** How long an unconditional update keeps retrying on conflicts (kube-apiserver: until the request times out). */
+    /** How long an unconditional update or a delete keeps retrying on conflicts (kube-apiserver: until the request times out). */
     private static final long UPDATE_RETRY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     private static final int ETCD_PAGE = 500;
     private static final Set<String> TERMINAL_PHASES = Set.of("Succeeded", "Failed");
@@ -763,11 +762,12 @@ public final class ResourceStore {
     public CompletableFuture<DeleteResult> delete(ResourceType type, String namespace, String name, JsonNode deleteOptions,
                                                   WriteOptions options) {
         ResourceType st = registry.storageType(type);
-        return deleteAttempt(type, st, namespace, name, deleteOptions == null ? KubeJson.object() : deleteOptions, options, 0);
+        return deleteAttempt(type, st, namespace, name, deleteOptions == null ? KubeJson.object() : deleteOptions, options,
+                System.nanoTime() + UPDATE_RETRY_NANOS);
     }
 
     private CompletableFuture<DeleteResult> deleteAttempt(ResourceType type, ResourceType st, String namespace, String name,
-                                                          JsonNode deleteOptions, WriteOptions options, int attempt) {
+                                                          JsonNode deleteOptions, WriteOptions options, long deadline) {
         String key = key(st, namespace, name);
         return etcd.get(key).thenCompose(found -> {
             StoredObject so = found.orElseThrow(() -> ApiException.notFound(type.group(), type.plural(), name));
@@ -824,8 +824,9 @@ public final class ResourceStore {
                     });
         }).exceptionallyCompose(t -> {
             Throwable cause = unwrap(t);
-            if (cause instanceof StoreException.Conflict && attempt < MAX_RETRIES) {
-                return deleteAttempt(type, st, namespace, name, deleteOptions, options, attempt + 1);
+            if (cause instanceof StoreException.Conflict && System.nanoTime() < deadline) {
+                // Changed between the read and the delete: preconditions are checked again on the new object.
+                return deleteAttempt(type, st, namespace, name, deleteOptions, options, deadline);
             }
             return CompletableFuture.failedFuture(translate(cause, type, name));
         });
