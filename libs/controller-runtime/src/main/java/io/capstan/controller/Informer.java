@@ -1,5 +1,8 @@
 package io.capstan.controller;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +12,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -21,6 +25,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -132,10 +137,13 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private final KubernetesClient client;
     private final KubernetesSerialization serialization;
     private final ObjectMapper json = new ObjectMapper();
-    /** Decodes feed objects straight into {@code T} (no tree) when every feed object belongs; see {@link #decode}. */
+    /**
+     * Decodes feed objects straight into {@code T} (no tree, see {@link #decode}): a copy of the
+     * client's mapper when {@link ApiClients} made the client and every feed object belongs, else
+     * null and feed objects go through a tree.
+     */
     private final ObjectMapper models;
     private volatile ObjectMapper modelsWithoutManagedFields;
-    private final boolean everyObjectBelongs;
     private final Map<String, Object> kafkaConfig;
     private final Options options;
     private final List<ResourceEventHandler<? super T>> handlers = new CopyOnWriteArrayList<>();
@@ -167,9 +175,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.options = Objects.requireNonNull(options, "options");
         this.belongs = belongsFilter(type, options);
-        this.everyObjectBelongs = options.filter() == null
+        boolean everyObjectBelongs = options.filter() == null
                 && (options.fieldSelector() == null || options.fieldSelector().isBlank());
-        this.models = modelMapper(serialization);
+        this.models = everyObjectBelongs && serialization instanceof ApiClients.Serialization own ? own.mapper().copy() : null;
         cache.addIndex(Indexers.OWNER_UID, Indexers.ownerUid());
         if (type == Pod.class) {
             @SuppressWarnings("unchecked")
@@ -183,17 +191,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         });
     }
 
-    /** A mapper with fabric8's configuration (and the client's own modules, when {@link ApiClients} made it). */
-    private static ObjectMapper modelMapper(KubernetesSerialization serialization) {
-        if (serialization instanceof ApiClients.Serialization own) {
-            return own.mapper().copy();
-        }
-        ObjectMapper fresh = new ObjectMapper();
-        new KubernetesSerialization(fresh, false);
-        return fresh;
-    }
-
-    @com.fasterxml.jackson.annotation.JsonIgnoreProperties({"managedFields"})
+    @JsonIgnoreProperties({"managedFields"})
     private abstract static class WithoutManagedFields {
     }
 
@@ -232,8 +230,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     public synchronized Informer<T> dropManagedFields() {
         requireNotStarted();
         dropManagedFields = true;
-        modelsWithoutManagedFields = models.copy().addMixIn(io.fabric8.kubernetes.api.model.ObjectMeta.class,
-                WithoutManagedFields.class);
+        if (models != null) {
+            modelsWithoutManagedFields = models.copy().addMixIn(ObjectMeta.class, WithoutManagedFields.class);
+        }
         return this;
     }
 
@@ -456,7 +455,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         T object;
         String eventType;
         try {
-            Decoded<T> decoded = everyObjectBelongs ? decode(value) : decodeFiltered(value);
+            Decoded<T> decoded = models != null ? decode(value) : decodeFiltered(value);
             if (decoded == null) {
                 return;
             }
@@ -506,20 +505,20 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
      * dropped), for the informers that keep every object. Null when the event is not for this
      * informer's namespace or has no object.
      */
-    private Decoded<T> decode(String value) throws java.io.IOException {
+    private Decoded<T> decode(String value) throws IOException {
         ObjectMapper mapper = dropManagedFields ? modelsWithoutManagedFields : models;
         String eventType = null;
         T object = null;
-        try (com.fasterxml.jackson.core.JsonParser p = mapper.createParser(value)) {
-            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-                throw new java.io.IOException("a feed event is a JSON object");
+        try (JsonParser p = mapper.createParser(value)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("a feed event is a JSON object");
             }
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
-                com.fasterxml.jackson.core.JsonToken token = p.nextToken();
+                JsonToken token = p.nextToken();
                 if ("type".equals(field)) {
                     eventType = p.getValueAsString();
-                } else if ("object".equals(field) && token == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                } else if ("object".equals(field) && token == JsonToken.START_OBJECT) {
                     object = mapper.readValue(p, type);
                 } else {
                     p.skipChildren();
@@ -539,10 +538,10 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
 
     /**
      * As {@link #decode}, through a tree that the informer's filter (or field selector) tests
-     * before the conversion: most feed objects of a filtered informer are not its own. An object
+     * before the conversion (most feed objects of a filtered informer are not its own). An object
      * the cache holds that no longer matches comes back as DELETED.
      */
-    private Decoded<T> decodeFiltered(String value) throws java.io.IOException {
+    private Decoded<T> decodeFiltered(String value) throws IOException {
         JsonNode event = json.readTree(value);
         JsonNode node = event.get("object");
         if (node == null || !node.isObject()) {

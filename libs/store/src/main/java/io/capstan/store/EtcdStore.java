@@ -287,18 +287,8 @@ public final class EtcdStore implements AutoCloseable {
                 .exceptionally(t -> {
                     throw translate(t, revision);
                 });
-        if (continuation == null) {
-            return translated;
-        }
-        CompletableFuture<T> handedOff = new CompletableFuture<>();
-        translated.whenComplete((value, failure) -> continuation.execute(() -> {
-            if (failure != null) {
-                handedOff.completeExceptionally(failure);
-            } else {
-                handedOff.complete(value);
-            }
-        }));
-        return handedOff;
+        // The same outcome, completed on the continuation's thread, so the caller's stages run there.
+        return continuation == null ? translated : translated.whenCompleteAsync((value, failure) -> { }, continuation);
     }
 
     private static StoreException translate(Throwable t, long revision) {

@@ -308,17 +308,7 @@ final class ApiHandler {
         if (type.namespaced() && !bodyNs.isEmpty() && !bodyNs.equals(ns)) {
             throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
-        return store.createEncoded(type, ns, obj, options).thenAccept(created -> {
-            if (created.stored() != null && out.target() == MediaTypes.Target.OBJECT && !out.yaml()) {
-                // The answer is the stored bytes with their resourceVersion: no second encoding.
-                Buffer json = StoredJson.withResourceVersion(created.stored(), created.revision(), null, null);
-                if (json != null) {
-                    Responses.json(ctx, 201, json, options.warnings());
-                    return;
-                }
-            }
-            writeObject(ctx, 201, type, created.object(), out, options.warnings());
-        });
+        return store.createEncoded(type, ns, obj, options).thenAccept(r -> writeResult(ctx, type, r, out, options.warnings()));
     }
 
     private CompletableFuture<?> update(RoutingContext ctx, ResourceType type, String ns, String name, String sub,
@@ -520,7 +510,7 @@ final class ApiHandler {
 
     // ------------------------------------------------------------------ helpers
 
-    /** A write's answer: the stored bytes with their resourceVersion when the client sees the object as stored. */
+    /** A write's answer: the stored bytes with their resourceVersion (no second encoding) when the client sees the object as stored. */
     private void writeResult(RoutingContext ctx, ResourceType type, ResourceStore.WriteResult r, MediaTypes.Negotiated out,
                              List<String> warnings) {
         int status = r.created() ? 201 : 200;

@@ -106,7 +106,7 @@ final class Bootstrap {
             if (t == null) {
                 return CompletableFuture.completedFuture(r);
             }
-            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            Throwable cause = ResourceStore.unwrap(t);
             if (cause instanceof ApiException ae && ae.code() == 409) {
                 return store.update(type, "default", "kubernetes", null, obj, options).thenApply(x -> x);
             }
@@ -119,7 +119,7 @@ final class Bootstrap {
             if (t == null) {
                 return r;
             }
-            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            Throwable cause = ResourceStore.unwrap(t);
             if (cause instanceof ApiException ae && (ae.code() == 409 || ae.code() == 422)) {
                 return null;
             }

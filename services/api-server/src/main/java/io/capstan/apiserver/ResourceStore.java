@@ -75,7 +75,12 @@ public final class ResourceStore {
         this.recent = new RecentObjects(1024, 4L << 20, 64 << 10);
     }
 
-    /** The outcome of a write: the object as the client sees it, and whether it was created. */
+    /**
+     * The outcome of a write: the object as the client sees it, whether it was created and, when
+     * the client sees it exactly as stored (served in the storage version, written, not a dry run),
+     * the bytes written to etcd and their revision, so the answer can be made from them instead of
+     * encoding the object again.
+     */
     public record WriteResult(ObjectNode object, boolean created, byte[] stored, long revision) {
         WriteResult(ObjectNode object, boolean created) {
             this(object, created, null, 0);
@@ -259,19 +264,11 @@ public final class ResourceStore {
      * a missing or terminating namespace, 422 with every field error, 413 when too large.
      */
     public CompletableFuture<ObjectNode> create(ResourceType type, String namespace, ObjectNode requested, WriteOptions options) {
-        return createEncoded(type, namespace, requested, options).thenApply(Created::object);
+        return createEncoded(type, namespace, requested, options).thenApply(WriteResult::object);
     }
 
-    /**
-     * A created object (request version) and, when the client sees it exactly as stored (served in
-     * the storage version, not a dry run), the bytes written to etcd and their revision, so the
-     * answer can be made from them instead of encoding the object again.
-     */
-    public record Created(ObjectNode object, byte[] stored, long revision) {
-    }
-
-    /** {@link #create}, also handing back the stored bytes (see {@link Created}). */
-    public CompletableFuture<Created> createEncoded(ResourceType type, String namespace, ObjectNode requested, WriteOptions options) {
+    /** {@link #create}, also handing back the stored bytes (see {@link WriteResult}). */
+    public CompletableFuture<WriteResult> createEncoded(ResourceType type, String namespace, ObjectNode requested, WriteOptions options) {
         ResourceType st = registry.storageType(type);
         ObjectNode obj = toStorage(type, requested);
         ObjectNode meta = KubeJson.with(obj, "metadata");
@@ -288,7 +285,7 @@ public final class ResourceStore {
     }
 
     /** Creates an object already prepared (system metadata set): the tail shared with apply-create. */
-    private CompletableFuture<Created> admitAndCreate(ResourceType type, ResourceType st, ObjectNode obj, WriteOptions options) {
+    private CompletableFuture<WriteResult> admitAndCreate(ResourceType type, ResourceType st, ObjectNode obj, WriteOptions options) {
         String namespace = KubeJson.text(obj, "metadata", "namespace");
         String name = KubeJson.text(obj, "metadata", "name");
         Defaults.apply(st, obj);
@@ -309,7 +306,7 @@ public final class ResourceStore {
                         throw tooLarge(bytes.length);
                     }
                     if (options.dryRun()) {
-                        return CompletableFuture.completedFuture(new Created(fromStorage(type, obj), null, 0));
+                        return CompletableFuture.completedFuture(new WriteResult(fromStorage(type, obj), true));
                     }
                     CompletableFuture<Long> lease = st.kind().equals("Event") ? eventLeases.lease() : CompletableFuture.completedFuture(0L);
                     String key = key(st, namespace, name);
@@ -325,7 +322,7 @@ public final class ResourceStore {
                                 }
                                 withRevision(obj, rev);
                                 written(st, name, rev, obj);
-                                return new Created(fromStorage(type, obj), type.servedInStorageVersion() ? bytes : null, rev);
+                                return new WriteResult(fromStorage(type, obj), true, type.servedInStorageVersion() ? bytes : null, rev);
                             });
                 });
     }
@@ -438,14 +435,14 @@ public final class ResourceStore {
         if (managed != null) {
             meta.set("managedFields", managed);
         }
-        return admitAndCreate(type, st, obj, options).thenApply(Created::object);
+        return admitAndCreate(type, st, obj, options).thenApply(WriteResult::object);
     }
 
     private CompletableFuture<WriteResult> write(ResourceType type, String namespace, String name, String subresource,
                                                  WriteOptions options, boolean pinned, Mutation mutation, ObjectNode createBody) {
         ResourceType st = registry.storageType(type);
         return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody,
-                System.nanoTime() + UPDATE_RETRY_NANOS, null, true);
+                System.nanoTime() + UPDATE_RETRY_NANOS, null);
     }
 
     /**
@@ -457,18 +454,14 @@ public final class ResourceStore {
      */
     private CompletableFuture<WriteResult> attempt(ResourceType type, ResourceType st, String namespace, String name,
                                                    String subresource, WriteOptions options, boolean pinned, Mutation mutation,
-                                                   ObjectNode createBody, long deadline, Optional<StoredObject> known,
-                                                   boolean useCopy) {
+                                                   ObjectNode createBody, long deadline, Optional<StoredObject> known) {
         String key = key(st, namespace, name);
-        StoredObject cached = known == null && useCopy && !options.dryRun() ? recent.get(key) : null;
+        StoredObject cached = known == null && !options.dryRun() ? recent.get(key) : null;
         // Set once the write is sent to etcd: what fails after that is no reason to read and try again.
         boolean[] sent = {false};
         CompletableFuture<Optional<StoredObject>> state = known != null ? CompletableFuture.completedFuture(known)
                 : cached != null ? CompletableFuture.completedFuture(Optional.of(cached))
-                : etcd.get(key).thenApply(found -> {
-                    found.ifPresent(recent::put);
-                    return found;
-                });
+                : read(key);
         return state.thenCompose(found -> {
             if (found.isEmpty()) {
                 if (createBody != null && subresource == null) {
@@ -554,22 +547,30 @@ public final class ResourceStore {
                 recent.put(conflict.current());
                 if (!pinned && System.nanoTime() < deadline) {
                     return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
-                            Optional.of(conflict.current()), false);
+                            Optional.of(conflict.current()));
                 }
             } else if (cached != null && !sent[0] && !(cause instanceof StoreException)) {
                 // Reached from a copy that may be stale: confirm against etcd before answering.
                 recent.forget(key);
-                return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
-                        null, false);
+                return read(key).thenCompose(found -> attempt(type, st, namespace, name, subresource, options, pinned,
+                        mutation, createBody, deadline, found));
             } else if (cause instanceof StoreException.NotFound) {
                 recent.forget(key);
                 if (createBody != null && subresource == null) {
                     // Gone since the copy was made: a kind created by PUT is created now, as a read would have led to.
                     return attempt(type, st, namespace, name, subresource, options, pinned, mutation, createBody, deadline,
-                            Optional.empty(), false);
+                            Optional.empty());
                 }
             }
             return CompletableFuture.failedFuture(translate(cause, type, name));
+        });
+    }
+
+    /** The object as etcd holds it now, remembered in {@link #recent}. */
+    private CompletableFuture<Optional<StoredObject>> read(String key) {
+        return etcd.get(key).thenApply(found -> {
+            found.ifPresent(recent::put);
+            return found;
         });
     }
 

@@ -11,7 +11,6 @@ import io.vertx.ext.web.RoutingContext;
 import org.jboss.logging.Logger;
 
 import java.util.List;
-import java.util.concurrent.CompletionException;
 
 /** Writes JSON (or YAML) answers and Status errors; never a stack trace. */
 final class Responses {
@@ -72,10 +71,7 @@ final class Responses {
 
     /** Answers any failure as a Status; unexpected exceptions become 500 and are logged once. */
     static void error(RoutingContext ctx, Throwable t) {
-        Throwable cause = t;
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
+        Throwable cause = ResourceStore.unwrap(t);
         ApiException api;
         if (cause instanceof ApiException ae) {
             api = ae;
