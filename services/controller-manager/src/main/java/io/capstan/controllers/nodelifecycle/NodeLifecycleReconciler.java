@@ -1,6 +1,7 @@
 package io.capstan.controllers.nodelifecycle;
 
 import io.capstan.controller.EventRecorder;
+import io.capstan.controller.Indexers;
 import io.capstan.controller.Reconciler;
 import io.capstan.controller.Request;
 import io.capstan.controller.Result;
@@ -90,7 +91,8 @@ public final class NodeLifecycleReconciler implements Reconciler {
             return Result.done();
         }
         Lease lease = leases.get(NodeLifecycleModel.LEASE_NAMESPACE, request.name()).orElse(null);
-        NodeLifecycleModel.Plan plan = NodeLifecycleModel.desired(node, lease, pods.list(), Instant.now(), settings);
+        NodeLifecycleModel.Plan plan = NodeLifecycleModel.desired(node, lease,
+                pods.byIndex(Indexers.NODE_NAME, request.name()), Instant.now(), settings);
 
         if (plan.conditions() != null) {
             Node copy = Copies.deepCopy(node);
