@@ -44,6 +44,15 @@ public final class ApiServerProcess implements AutoCloseable {
         return Path.of("services/api-server/target/quarkus-app/quarkus-run.jar");
     }
 
+    /**
+     * The api-server's JVM flags: {@code -Dcapstan.apiserver.jvm}, else the environment's
+     * {@code CAPSTAN_APISERVER_JVM}, else {@code -Xmx384m}.
+     */
+    static String jvmFlags() {
+        String flags = System.getProperty("capstan.apiserver.jvm", System.getenv("CAPSTAN_APISERVER_JVM"));
+        return flags == null || flags.isBlank() ? "-Xmx384m" : flags.trim();
+    }
+
     /** Starts an api-server on a free port; {@code kafka} may be null for no change feed. */
     public static ApiServerProcess start(String etcd, String kafka) {
         String jar = jar().toString();
@@ -54,8 +63,9 @@ public final class ApiServerProcess implements AutoCloseable {
         int port = FreePorts.next();
         try {
             Path log = Files.createTempFile("api-server-" + port, ".log");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx384m", "-Dquarkus.http.port=" + port,
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(List.of(jvmFlags().split("\\s+")));
+            cmd.addAll(List.of("-Dquarkus.http.port=" + port,
                     "-Dcapstan.apiserver.etcd-endpoints=" + etcd,
                     "-Dquarkus.log.console.json.enabled=false"));
             if (kafka != null) {

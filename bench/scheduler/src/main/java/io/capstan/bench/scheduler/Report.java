@@ -52,7 +52,9 @@ final class Report {
                 .append("a node-agent with `--simulated-nodes=N`, or Nodes the bench registers itself when the packaged node-agent has no simulated mode) ")
                 .append("and the load generator. Other work on the machine shows in the load averages.\n\n");
         b.append("## Results\n\n");
-        b.append("Each node count runs on a fresh stack: ").append(r.path("warmupPods").asInt()).append(" warm-up pods, then two measured phases of ")
+        b.append("Each node count runs on a fresh stack: ")
+                .append(r.path("runs").path(0).has("idleCpuCores") ? "once every node is Ready, 20 s without pods (see *Where the CPU goes*), then " : "")
+                .append(r.path("warmupPods").asInt()).append(" warm-up pods, then two measured phases of ")
                 .append(r.path("pods").asInt()).append(" pods each (100m cpu, 500Mi, like scheduler_perf's pod-default):\n\n")
                 .append("- **backlog**: the scheduler is paused (SIGSTOP) while the pods are created, then resumed; pods/s = pods / (resume to last bind seen). ")
                 .append("This is the scheduler's own throughput, what scheduler_perf measures with its fast in-process api-server.\n")
@@ -126,6 +128,26 @@ final class Report {
                         .append(fmt(run.path("concurrent").path("cpuCores").path(role).asDouble())).append(" | ");
             }
             b.append('\n');
+        }
+        if (r.path("runs").path(0).has("idleCpuCores")) {
+            b.append("\nThe same with every node Ready and no pod yet, before the warm-up (cores): the first 10 s after the last node ")
+                    .append("became Ready, while the stack settles, then the next 10 s, idle: the nodes' own cost (a Lease renewal per node every ")
+                    .append("10 s), which the measured phases pay too.\n\n| Process | ");
+            for (JsonNode run : r.path("runs")) {
+                b.append(run.path("nodes").asInt()).append(" nodes settling | ").append(run.path("nodes").asInt()).append(" nodes idle | ");
+            }
+            b.append("\n|---|");
+            r.path("runs").forEach(x -> b.append("---|---|"));
+            b.append('\n');
+            for (Iterator<Map.Entry<String, JsonNode>> it = first.fields(); it.hasNext(); ) {
+                String role = it.next().getKey();
+                b.append("| ").append(role).append(" | ");
+                for (JsonNode run : r.path("runs")) {
+                    b.append(fmt(run.path("settleCpuCores").path(role).asDouble())).append(" | ")
+                            .append(fmt(run.path("idleCpuCores").path(role).asDouble())).append(" | ");
+                }
+                b.append('\n');
+            }
         }
         b.append("\nCPU milliseconds per pod (CPU time over the phase / pods bound): unlike pods/s, this hardly depends on how much ")
                 .append("of the machine other work takes, and its sum bounds what 2 cores can do.\n\n| Process | ");

@@ -49,6 +49,8 @@ import java.util.regex.Pattern;
 public final class SchedulerBench {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String NS = "bench";
+    /** How long the stack is watched with its nodes Ready and no pod, see {@link #idle}. */
+    static final Duration IDLE = Duration.ofSeconds(10);
     /**
      * JVM flags of the controller-manager, node-agent and scheduler. Their informers hold every
      * pod (fabric8 objects with managedFields, about 15 KB each): 21,000 pods do not fit the 256 MB
@@ -146,7 +148,7 @@ public final class SchedulerBench {
             ServiceProcess cm = stack.started(ServiceProcess.start("controller-manager", "services/controller-manager", "127.0.0.1", FreePorts.next(),
                     with(cmProps, Map.of("capstan.controller-manager.api-server-url", api.url(),
                             "capstan.controller-manager.etcd-endpoints", etcd.endpoint(),
-                            "capstan.controller-manager.kafka-bootstrap-servers", kafka.bootstrapServers())), SERVICE_JVM));
+                            "capstan.controller-manager.kafka-bootstrap-servers", kafka.bootstrapServers())), roleJvm("controller-manager", nodes)));
             ServiceProcess agent = !simulated ? null : stack.started(ServiceProcess.start("node-agent", "services/node-agent", "127.0.0.1",
                     FreePorts.next(), Map.of("capstan.node-agent.node-name", "sim",
                             "capstan.node-agent.simulated-nodes", Integer.toString(nodes),
@@ -155,14 +157,14 @@ public final class SchedulerBench {
                             "capstan.node-agent.simulated.pods", "110",
                             "capstan.node-agent.api-server-url", api.url(),
                             "capstan.node-agent.kafka-bootstrap-servers", kafka.bootstrapServers(),
-                            "capstan.node-agent.state-dir", state.resolve("agent").toString()), SERVICE_JVM));
+                            "capstan.node-agent.state-dir", state.resolve("agent").toString()), roleJvm("node-agent", nodes)));
             ServiceProcess scheduler = stack.started(ServiceProcess.start("scheduler", "services/scheduler", "127.0.0.1", FreePorts.next(),
                     Map.of("capstan.scheduler.api-server-url", api.url(),
                             "capstan.scheduler.etcd-endpoints", etcd.endpoint(),
                             "capstan.scheduler.kafka-bootstrap-servers", kafka.bootstrapServers(),
                             // the backlog phase pauses the scheduler while it creates pods; it must stay leader
                             "capstan.scheduler.lease-ttl", "300s",
-                            "capstan.scheduler.bind-concurrency", Integer.toString(bindConcurrency)), schedulerJvm(nodes)));
+                            "capstan.scheduler.bind-concurrency", Integer.toString(bindConcurrency)), roleJvm("scheduler", nodes)));
             ProcessCpu cpu = new ProcessCpu().track("etcd", "etcd", null).track("kafka", "java", "kafka.Kafka")
                     .track("api-server", "java", "capstan.apiserver.etcd-endpoints")
                     .track("controller-manager", cm.pid()).track("scheduler", scheduler.pid());
@@ -178,7 +180,8 @@ public final class SchedulerBench {
             }
             awaitReadyNodes(api.url(), nodes, Duration.ofMinutes(5));
             run.put("nodesReadySeconds", (System.nanoTime() - tNodes) / 1e9);
-            System.out.printf("%d nodes Ready after %.1f s%n", nodes, (System.nanoTime() - tNodes) / 1e9);
+            System.out.printf("%s: %d nodes Ready after %.1f s%n", java.time.Instant.now(), nodes, (System.nanoTime() - tNodes) / 1e9);
+            idle(run, cpu);
 
             String rv = createNamespace(api.url());
             try (PodWatch watch = new PodWatch(api.url(), NS, rv);
@@ -212,7 +215,11 @@ public final class SchedulerBench {
                 run.put("runningSeen", watch.runningAt.keySet().stream().filter(n -> n.startsWith("pod-") || n.startsWith("backlog-")).count());
                 spread(run, watch, nodes);
                 run.set("schedulerMetrics", schedulerMetrics(scheduler.url()));
-                dumpProfile(scheduler.pid(), nodes);
+                dumpProfile("scheduler", scheduler.pid(), nodes);
+                dumpProfile("controller-manager", cm.pid(), nodes);
+                if (agent != null) {
+                    dumpProfile("node-agent", agent.pid(), nodes);
+                }
                 ObjectNode memory = run.putObject("rssMb");
                 cpu.memoryMb().forEach((role, mb) -> memory.putObject(role).put("rss", mb[0]).put("peak", mb[1]));
             }
@@ -279,6 +286,29 @@ public final class SchedulerBench {
             phase.put("incomplete", "only " + watch.bound(prefix) + " of " + pods + " bound within 5 minutes");
         }
         summarize(phase, watch, prefix, start, createEnd, end, cpuBefore, cpuAfter);
+    }
+
+    /**
+     * The stack's CPU with every node Ready and no pod, over two windows of {@link #IDLE}: first
+     * while it settles (the node lifecycle controller and the simulated nodes finish the
+     * registration of thousands of nodes), then idle: what the nodes cost by themselves (a Lease
+     * renewal per node every 10 s, each an api-server write, an etcd transaction, a feed record and
+     * an informer event), which every measured phase pays as well.
+     */
+    private static void idle(ObjectNode run, ProcessCpu cpu) throws InterruptedException {
+        run.set("settleCpuCores", cores(cpu));
+        run.set("idleCpuCores", cores(cpu));
+    }
+
+    private static ObjectNode cores(ProcessCpu cpu) throws InterruptedException {
+        Map<String, Double> before = cpu.cpuSeconds();
+        long t0 = System.nanoTime();
+        Thread.sleep(IDLE.toMillis());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Double> after = cpu.cpuSeconds();
+        ObjectNode cores = JSON.createObjectNode();
+        after.forEach((role, cpuSeconds) -> cores.put(role, Math.round((cpuSeconds - before.getOrDefault(role, 0.0)) / seconds * 100) / 100.0));
+        return cores;
     }
 
     /** SIGSTOP or SIGCONT to a child process. */
@@ -411,14 +441,22 @@ public final class SchedulerBench {
         return JSON.readTree(r.body()).path("metadata").path("resourceVersion").asText();
     }
 
-    /** The scheduler's JVM flags; {@code -Dbench.jfr=<dir>} records a JFR profile per run there. */
-    private static List<String> schedulerJvm(int nodes) {
+    /**
+     * A role's JVM flags: {@link #SERVICE_JVM}, then {@code -Dbench.jvm} ({@code %role} replaced by
+     * the role's name); {@code -Dbench.jfr=<dir>} records a JFR profile of it per run there.
+     */
+    private static List<String> roleJvm(String role, int nodes) {
+        List<String> flags = new ArrayList<>(SERVICE_JVM);
+        // e.g. -Dbench.jvm="-Xlog:gc+cpu:file=/tmp/gc-%p.log": more flags for every role the bench starts
+        String extra = System.getProperty("bench.jvm", "").replace("%role", role);
+        if (!extra.isBlank()) {
+            flags.addAll(List.of(extra.trim().split("\\s+")));
+        }
         String jfr = System.getProperty("bench.jfr");
         if (jfr == null) {
-            return SERVICE_JVM;
+            return flags;
         }
-        List<String> flags = new ArrayList<>(SERVICE_JVM);
-        flags.add("-XX:StartFlightRecording=settings=profile,filename=" + Path.of(jfr, "scheduler-" + nodes + ".jfr").toAbsolutePath());
+        flags.add("-XX:StartFlightRecording=settings=profile,filename=" + Path.of(jfr, role + "-" + nodes + ".jfr").toAbsolutePath());
         return flags;
     }
 
@@ -436,15 +474,15 @@ public final class SchedulerBench {
         Files.writeString(out.resolve("REPORT.md"), Report.markdown(results, others));
     }
 
-    /** With {@code -Dbench.jfr}, writes the scheduler's recording before the process is killed. */
-    private static void dumpProfile(long pid, int nodes) throws IOException, InterruptedException {
+    /** With {@code -Dbench.jfr}, writes a role's recording before the process is killed. */
+    private static void dumpProfile(String role, long pid, int nodes) throws IOException, InterruptedException {
         String jfr = System.getProperty("bench.jfr");
         if (jfr == null) {
             return;
         }
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "JFR.dump",
-                "filename=" + Path.of(jfr, "scheduler-" + nodes + ".jfr").toAbsolutePath()).inheritIO().start();
+                "filename=" + Path.of(jfr, role + "-" + nodes + ".jfr").toAbsolutePath()).inheritIO().start();
         p.waitFor(60, TimeUnit.SECONDS);
     }
 
