@@ -1,6 +1,7 @@
 package io.capstan.bench.pods;
 
 import io.capstan.testkit.LocalCluster;
+import io.capstan.testkit.ProcessCpu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,10 +45,12 @@ public final class PodsBench {
         Path out = Path.of(args.length > 0 ? args[0] : "bench/pods");
         int pods = Integer.getInteger("bench.pods", 100);
         int concurrency = Integer.getInteger("bench.concurrency", 10);
+        int warmupBursts = Integer.getInteger("bench.warmupBursts", 0);
         ObjectNode result = JSON.createObjectNode();
         result.put("date", Instant.now().toString());
         result.put("pods", pods);
         result.put("concurrency", concurrency);
+        result.put("warmupBursts", warmupBursts);
         result.put("cores", Runtime.getRuntime().availableProcessors());
         try (LocalCluster cluster = LocalCluster.start(2)) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -56,8 +59,38 @@ public final class PodsBench {
             post(http, api + "/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + NS + "\"}}");
             // warm-up: the first pods pay for class loading in every role
             run(http, api, "warm", 6, 3, Duration.ofSeconds(120), new Histogram(3_600_000_000L, 3));
+            // then whole bursts, deleted again: the JIT compilers of every role finish their work here, not in the measured burst
+            for (int round = 0; round < warmupBursts; round++) {
+                run(http, api, "burst" + round, pods, concurrency, Duration.ofSeconds(180), new Histogram(3_600_000_000L, 3));
+                deleteAndAwaitGone(http, api, "burst" + round + "-", Duration.ofSeconds(120));
+            }
+            ProcessCpu cpu = new ProcessCpu().track("etcd", "etcd", null).track("kafka", "java", "kafka.Kafka")
+                    .track("api-server", "java", "capstan.apiserver.etcd-endpoints")
+                    .track("controller-manager", cluster.controllerManager.pid()).track("scheduler", cluster.scheduler.pid());
+            for (String node : cluster.nodeNames()) {
+                cpu.track("node-agent " + node, cluster.agent(node).pid());
+            }
             Histogram bound = new Histogram(3_600_000_000L, 3);
+            Map<String, Double> cpuBefore = cpu.cpuSeconds();
+            Map<String, Double> requestsBefore = requests(http, api);
             Histogram latency = run(http, api, "pod", pods, concurrency, Duration.ofSeconds(180), bound);
+            // CPU of each role over the burst (create of the first pod until the last is seen Running), per pod
+            ObjectNode cpuMs = result.putObject("cpuMsPerPod");
+            double total = 0;
+            for (Map.Entry<String, Double> e : cpu.cpuSeconds().entrySet()) {
+                double ms = (e.getValue() - cpuBefore.getOrDefault(e.getKey(), 0.0)) * 1000 / pods;
+                cpuMs.put(e.getKey(), Math.round(ms * 10) / 10.0);
+                total += ms;
+            }
+            cpuMs.put("all", Math.round(total * 10) / 10.0);
+            // what the stack asked of the api-server over the burst, per pod
+            ObjectNode perPod = result.putObject("apiRequestsPerPod");
+            requests(http, api).forEach((key, n) -> {
+                double d = (n - requestsBefore.getOrDefault(key, 0.0)) / pods;
+                if (d >= 0.01) {
+                    perPod.put(key, Math.round(d * 100) / 100.0);
+                }
+            });
             result.set("startup", summary(latency));
             result.set("createdToBound", summary(bound));
             // the agents' memory with every pod running
@@ -66,13 +99,13 @@ public final class PodsBench {
                 long pid = cluster.agent(node).pid();
                 long peak = 0;
                 for (int i = 0; i < 10; i++) {
-                    peak = Math.max(peak, statusKb(pid, "VmRSS"));
+                    peak = Math.max(peak, ProcessCpu.statusKb(pid, "VmRSS"));
                     Thread.sleep(1000);
                 }
                 ObjectNode n = rss.putObject(node);
                 n.put("pods", countPodsOn(http, api, node));
                 n.put("rssMb", peak / 1024.0);
-                n.put("hwmMb", statusKb(pid, "VmHWM") / 1024.0);
+                n.put("hwmMb", ProcessCpu.statusKb(pid, "VmHWM") / 1024.0);
             }
         }
         Files.createDirectories(out.resolve("results"));
@@ -179,6 +212,50 @@ public final class PodsBench {
         throw new IllegalStateException("nodes not Ready within " + timeout);
     }
 
+    /** The api-server's {@code apiserver_request_total} by "VERB resource[/subresource]", summed over the other labels. */
+    private static Map<String, Double> requests(HttpClient http, String api) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create(api + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> out = new java.util.TreeMap<>();
+        java.util.regex.Pattern label = java.util.regex.Pattern.compile("(\\w+)=\"([^\"]*)\"");
+        for (String line : text.split("\n")) {
+            if (!line.startsWith("apiserver_request_total{")) {
+                continue;
+            }
+            Map<String, String> labels = new java.util.HashMap<>();
+            java.util.regex.Matcher m = label.matcher(line.substring(0, line.lastIndexOf('}')));
+            while (m.find()) {
+                labels.put(m.group(1), m.group(2));
+            }
+            String sub = labels.getOrDefault("subresource", "");
+            String key = labels.get("verb") + " " + labels.get("resource") + (sub.isEmpty() ? "" : "/" + sub);
+            out.merge(key, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+        }
+        return out;
+    }
+
+    /** Deletes the pods named {@code prefix}* and waits until the API has none of them left. */
+    private static void deleteAndAwaitGone(HttpClient http, String api, String prefix, Duration timeout) throws Exception {
+        String pods = api + "/api/v1/namespaces/" + NS + "/pods";
+        for (JsonNode pod : list(http, pods).path("items")) {
+            String name = pod.path("metadata").path("name").asText();
+            if (name.startsWith(prefix)) {
+                http.send(HttpRequest.newBuilder(URI.create(pods + "/" + name)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean left = false;
+            for (JsonNode pod : list(http, pods).path("items")) {
+                left |= pod.path("metadata").path("name").asText().startsWith(prefix);
+            }
+            if (!left) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("pods " + prefix + "* not gone within " + timeout);
+    }
+
     private static int countPodsOn(HttpClient http, String api, String node) throws Exception {
         return list(http, api + "/api/v1/namespaces/" + NS + "/pods?fieldSelector=spec.nodeName%3D" + node
                 + ",status.phase%3DRunning").path("items").size();
@@ -191,19 +268,6 @@ public final class PodsBench {
     private static int post(HttpClient http, String url, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-    }
-
-    private static long statusKb(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 
     private PodsBench() {

@@ -9,6 +9,7 @@ import io.capstan.testkit.ApiServerProcess;
 import io.capstan.testkit.EtcdProcess;
 import io.capstan.testkit.FreePorts;
 import io.capstan.testkit.KafkaProcess;
+import io.capstan.testkit.ProcessCpu;
 import io.capstan.testkit.ServiceProcess;
 import org.HdrHistogram.Histogram;
 

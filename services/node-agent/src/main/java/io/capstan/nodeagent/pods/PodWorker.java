@@ -25,7 +25,6 @@ import io.capstan.nodeagent.volumes.VolumeManager;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -902,7 +901,9 @@ final class PodWorker {
             return;
         }
         for (int attempt = 0; attempt < 5; attempt++) {
-            Pod body = new PodBuilder(base).withStatus(desired).build();
+            // a shallow copy with the new status: PodBuilder would copy the whole pod through the
+            // fabric8 builders (and load some 200 builder classes, which an agent's RSS feels)
+            Pod body = new Pod(base.getApiVersion(), base.getKind(), base.getMetadata(), base.getSpec(), desired);
             ApiCalls.Response r = s.api().put(ApiCalls.podPath(p.getMetadata().getNamespace(), p.getMetadata().getName()) + "/status",
                     s.client().getKubernetesSerialization().asJson(body));
             if (r.ok()) {

@@ -1,4 +1,4 @@
-package io.capstan.bench.scheduler;
+package io.capstan.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,9 +11,9 @@ import java.util.Optional;
  * CPU time and memory of the stack's processes from /proc: utime + stime of
  * {@code /proc/<pid>/stat} (clock ticks, 100 per second on Linux) and VmRSS/VmHWM of
  * {@code /proc/<pid>/status}. Processes are found among this JVM's children by a word of their
- * command line, so roles started by the testkit need not expose their pids.
+ * command line, so roles started by the testkit need not expose their pids. Used by the benches.
  */
-final class ProcessCpu {
+public final class ProcessCpu {
     private static final double TICKS_PER_SECOND = 100.0;
     private final Map<String, Long> pids = new LinkedHashMap<>();
 
@@ -21,7 +21,7 @@ final class ProcessCpu {
      * Finds the child whose executable is named {@code executable} (e.g. {@code etcd}), or, for a
      * {@code java} child, whose arguments include {@code argument}, and names it {@code role}.
      */
-    ProcessCpu track(String role, String executable, String argument) {
+    public ProcessCpu track(String role, String executable, String argument) {
         Optional<ProcessHandle> p = ProcessHandle.current().children().filter(h -> {
             String command = h.info().command().orElse("");
             if (!command.endsWith("/" + executable) && !command.equals(executable)) {
@@ -33,13 +33,13 @@ final class ProcessCpu {
         return this;
     }
 
-    ProcessCpu track(String role, long pid) {
+    public ProcessCpu track(String role, long pid) {
         pids.put(role, pid);
         return this;
     }
 
     /** CPU seconds used so far, by role. */
-    Map<String, Double> cpuSeconds() {
+    public Map<String, Double> cpuSeconds() {
         Map<String, Double> out = new LinkedHashMap<>();
         pids.forEach((role, pid) -> out.put(role, cpu(pid)));
         out.put("bench", cpu(ProcessHandle.current().pid()));
@@ -47,7 +47,7 @@ final class ProcessCpu {
     }
 
     /** Resident memory in MB, by role (current and peak). */
-    Map<String, long[]> memoryMb() {
+    public Map<String, long[]> memoryMb() {
         Map<String, long[]> out = new LinkedHashMap<>();
         pids.forEach((role, pid) -> out.put(role, new long[]{statusKb(pid, "VmRSS") / 1024, statusKb(pid, "VmHWM") / 1024}));
         return out;
@@ -64,7 +64,8 @@ final class ProcessCpu {
         }
     }
 
-    private static long statusKb(long pid, String field) {
+    /** A {@code /proc/<pid>/status} field in kB (VmRSS, VmHWM ...), 0 when the process is gone. */
+    public static long statusKb(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith(field + ":")) {
