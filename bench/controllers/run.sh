@@ -9,7 +9,7 @@
 # target/quarkus-app/quarkus-run.jar). Extra JVM flags for the bench itself go in BENCH_OPTS
 # (e.g. BENCH_OPTS=-Dbench.quick=true for a short smoke run); the services' JVM flags (default: as
 # ./capstan starts them) can be replaced with BENCH_CM_JVM="..." and BENCH_API_JVM="...".
-# A default run takes about 4 minutes and is bounded at 15.
+# A default run takes about 3 minutes (the feed runs 60 s of warm-up first) and is bounded at 15.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

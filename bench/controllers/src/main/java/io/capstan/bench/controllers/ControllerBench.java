@@ -34,7 +34,8 @@ import java.util.function.Predicate;
 /**
  * The controller benchmark: fresh etcd, Kafka, api-server and controller-manager processes, then
  * (a) change-feed latency from an api-server write to a controller-runtime informer at 1,000
- * writes/s, with a per-key loss and order check; (b) 1,000 Deployments of 3 replicas created at
+ * writes/s, with a per-key loss and order check, after {@code -Dbench.feed.warmup} seconds (60) at
+ * that rate so that the JVMs' JIT compilers have done their work (5 s measured inside it); (b) 1,000 Deployments of 3 replicas created at
  * once until all 3,000 pods exist; (c) the controller-manager's RSS with 10,000 pods cached.
  * Writes REPORT.md and results/latest.json. Every wait is bounded, the whole run by a 15-minute
  * watchdog, and the child processes are killed on every exit path.
@@ -64,6 +65,7 @@ public final class ControllerBench {
     private final boolean quick = Boolean.getBoolean("bench.quick");
     private final int feedRate = Integer.getInteger("bench.feed.rate", 1000);
     private final int feedSeconds = Integer.getInteger("bench.feed.seconds", quick ? 5 : 30);
+    private final int feedWarmupSeconds = Integer.getInteger("bench.feed.warmup", quick ? 2 : 60);
     private final int deployments = Integer.getInteger("bench.deployments", quick ? 100 : 1000);
     private final int cachedPods = Integer.getInteger("bench.pods", quick ? 1000 : 10_000);
     private final int feedKeys = Integer.getInteger("bench.feed.keys", 1000);
@@ -177,7 +179,7 @@ public final class ControllerBench {
 
         if (phases.contains("feed")) {
             results.set("feed", new FeedLatencyPhase("bench-feed", http, client, kafka.bootstrapServers(), feedRate, feedKeys,
-                    Duration.ofSeconds(quick ? 2 : 5), Duration.ofSeconds(feedSeconds)).run(cpu));
+                    Duration.ofSeconds(feedWarmupSeconds), Duration.ofSeconds(feedSeconds)).run(cpu));
             // the same at half the rate: how much of the latency is the api-server's backlog rather than the feed
             results.set("feedHalfRate", new FeedLatencyPhase("bench-feed-half", http, client, kafka.bootstrapServers(), feedRate / 2,
                     feedKeys, Duration.ofSeconds(quick ? 2 : 5), Duration.ofSeconds(quick ? 5 : 20)).run(cpu));
