@@ -171,7 +171,13 @@ public final class PodsBench {
         watch.body().close();
         reader.interrupt();
         if (!all) {
-            throw new IllegalStateException(running.getCount() + " of " + count + " pods not Running within " + timeout);
+            StringBuilder stuck = new StringBuilder();
+            for (String name : sent.keySet()) {
+                JsonNode pod = list(http, api + "/api/v1/namespaces/" + NS + "/pods/" + name);
+                stuck.append("\n  ").append(name).append(" on ").append(pod.path("spec").path("nodeName").asText("-"))
+                        .append(": ").append(pod.path("status"));
+            }
+            throw new IllegalStateException(running.getCount() + " of " + count + " pods not Running within " + timeout + ":" + stuck);
         }
         return histogram;
     }
