@@ -112,42 +112,14 @@ final class Report {
             b.append("| ").append(a.path("nodes").asInt()).append(" | ").append(a.path("pods").asInt()).append(" | ")
                     .append(fmt(a.path("podsPerSecond").asDouble())).append(" | ").append(fmt(a.path("cpuMicrosPerPod").asDouble())).append(" |\n");
         }
-        b.append("\n## Where the CPU goes\n\nCPU time / wall time per process over each measured phase (cores; the machine has 2).\n\n| Process | ");
-        for (JsonNode run : r.path("runs")) {
-            b.append(run.path("nodes").asInt()).append(" nodes backlog | ").append(run.path("nodes").asInt()).append(" nodes concurrent | ");
-        }
-        b.append("\n|---|");
-        r.path("runs").forEach(x -> b.append("---|---|"));
-        b.append('\n');
+        b.append("\n## Where the CPU goes\n\nCPU time / wall time per process over each measured phase (cores; the machine has 2).\n\n");
         JsonNode first = r.path("runs").path(0).path("backlog").path("cpuCores");
-        for (Iterator<Map.Entry<String, JsonNode>> it = first.fields(); it.hasNext(); ) {
-            String role = it.next().getKey();
-            b.append("| ").append(role).append(" | ");
-            for (JsonNode run : r.path("runs")) {
-                b.append(fmt(run.path("backlog").path("cpuCores").path(role).asDouble())).append(" | ")
-                        .append(fmt(run.path("concurrent").path("cpuCores").path(role).asDouble())).append(" | ");
-            }
-            b.append('\n');
-        }
+        coresTable(b, r, first, "backlog", "backlog/cpuCores", "concurrent", "concurrent/cpuCores");
         if (r.path("runs").path(0).has("idleCpuCores")) {
             b.append("\nThe same with every node Ready and no pod yet, before the warm-up (cores): the first 10 s after the last node ")
                     .append("became Ready, while the stack settles, then the next 10 s, idle: the nodes' own cost (a Lease renewal per node every ")
-                    .append("10 s), which the measured phases pay too.\n\n| Process | ");
-            for (JsonNode run : r.path("runs")) {
-                b.append(run.path("nodes").asInt()).append(" nodes settling | ").append(run.path("nodes").asInt()).append(" nodes idle | ");
-            }
-            b.append("\n|---|");
-            r.path("runs").forEach(x -> b.append("---|---|"));
-            b.append('\n');
-            for (Iterator<Map.Entry<String, JsonNode>> it = first.fields(); it.hasNext(); ) {
-                String role = it.next().getKey();
-                b.append("| ").append(role).append(" | ");
-                for (JsonNode run : r.path("runs")) {
-                    b.append(fmt(run.path("settleCpuCores").path(role).asDouble())).append(" | ")
-                            .append(fmt(run.path("idleCpuCores").path(role).asDouble())).append(" | ");
-                }
-                b.append('\n');
-            }
+                    .append("10 s), which the measured phases pay too.\n\n");
+            coresTable(b, r, first, "settling", "settleCpuCores", "idle", "idleCpuCores");
         }
         b.append("\nCPU milliseconds per pod (CPU time over the phase / pods bound): unlike pods/s, this hardly depends on how much ")
                 .append("of the machine other work takes, and its sum bounds what 2 cores can do.\n\n| Process | ");
@@ -188,6 +160,29 @@ final class Report {
             row(b, r, role, run -> run.path("rssMb").path(role).path("rss").asLong() + " / " + run.path("rssMb").path(role).path("peak").asLong());
         }
         return b.toString();
+    }
+
+    /**
+     * A table of cores by role, two columns per run: {@code a} and {@code b}, read from the run at
+     * the '/'-separated paths {@code pathA} and {@code pathB}.
+     */
+    private static void coresTable(StringBuilder b, JsonNode r, JsonNode roles, String a, String pathA, String c, String pathC) {
+        b.append("| Process | ");
+        for (JsonNode run : r.path("runs")) {
+            b.append(run.path("nodes").asInt()).append(" nodes ").append(a).append(" | ").append(run.path("nodes").asInt()).append(" nodes ").append(c).append(" | ");
+        }
+        b.append("\n|---|");
+        r.path("runs").forEach(x -> b.append("---|---|"));
+        b.append('\n');
+        for (Iterator<Map.Entry<String, JsonNode>> it = roles.fields(); it.hasNext(); ) {
+            String role = it.next().getKey();
+            b.append("| ").append(role).append(" | ");
+            for (JsonNode run : r.path("runs")) {
+                b.append(fmt(run.at("/" + pathA + "/" + role).asDouble())).append(" | ")
+                        .append(fmt(run.at("/" + pathC + "/" + role).asDouble())).append(" | ");
+            }
+            b.append('\n');
+        }
     }
 
     /** The prose under the results, with this run's numbers. */
