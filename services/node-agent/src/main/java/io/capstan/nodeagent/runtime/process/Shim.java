@@ -84,6 +84,11 @@ final class Shim {
      * reports a failure, having killed the half-started container, once {@code timeout} is over.
      */
     void run(Path dir, Duration timeout) throws RuntimeFailure {
+        report(launch(dir, timeout), dir);
+    }
+
+    /** Starts the shim for the container in {@code dir}; {@link #report} reads how the start went. */
+    Process launch(Path dir, Duration timeout) throws RuntimeFailure {
         Process p;
         try {
             ProcessBuilder pb = new ProcessBuilder(perl.toString(), script.toString(), "run", dir.toString(), arch,
@@ -96,6 +101,14 @@ final class Shim {
         } catch (IOException e) {
             throw new RuntimeFailure("RunContainerError", "cannot start the container shim: " + e.getMessage(), e);
         }
+        return p;
+    }
+
+    /**
+     * The shim's one-line report: returns once the container's command runs, else throws. The
+     * shim's first process writes it before it exits, so it is there however late this reads.
+     */
+    void report(Process p, Path dir) throws RuntimeFailure {
         String line;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             line = out.readLine();

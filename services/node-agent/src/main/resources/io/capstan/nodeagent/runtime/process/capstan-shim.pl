@@ -69,9 +69,24 @@ sub run_container {
     die "no namespace support for architecture $arch\n" if $spec->{isolate} && !$sys;
     # Detach, as conmon does: the node-agent is neither the shim's parent nor in its session, so
     # the container outlives the agent and no signal for the agent's process group reaches it.
-    # The pipe on stdout still carries the one-line report.
+    # The first process relays the detached one's one-line report to the agent and only then
+    # exits: the JVM closes a child's stdout once the child has exited and it has drained what
+    # was there, so a report written after that exit could be lost (the agent then saw a failed
+    # start of a container that was running, and its retry found the attempt taken).
+    pipe(my $report_r, my $report_w) or die "pipe: $!\n";
     my $detached = fork() // die "fork: $!\n";
-    exit 0 if $detached;
+    if ($detached) {
+        close $report_w;
+        my $report = <$report_r>;
+        if (defined $report) {
+            syswrite(STDOUT, $report);
+            exit 0;
+        }
+        exit 1;
+    }
+    close $report_r;
+    open(STDOUT, '>&', $report_w) or die "report pipe: $!\n";
+    close $report_w;
     setsid_now($sys);
     open(my $log, '>>:raw', $spec->{log}) or die "cannot open log $spec->{log}: $!\n";
     pipe(my $out_r, my $out_w) or die "pipe: $!\n";
