@@ -109,6 +109,11 @@ public final class ApiServerProcess implements AutoCloseable {
         throw new IllegalStateException("api-server did not become ready: " + log());
     }
 
+    /** The process's pid (for the benches' CPU accounting). */
+    public long pid() {
+        return process.pid();
+    }
+
     public String url() {
         return "http://127.0.0.1:" + port;
     }

@@ -74,6 +74,11 @@ public final class EtcdProcess implements AutoCloseable {
         throw new IllegalStateException("etcd did not listen within " + timeout + ": " + log());
     }
 
+    /** The process's pid (for the benches' CPU accounting). */
+    public long pid() {
+        return process.pid();
+    }
+
     public String endpoint() {
         return "http://127.0.0.1:" + clientPort;
     }

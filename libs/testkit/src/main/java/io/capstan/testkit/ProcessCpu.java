@@ -5,33 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * CPU time and memory of the stack's processes from /proc: utime + stime of
  * {@code /proc/<pid>/stat} (clock ticks, 100 per second on Linux) and VmRSS/VmHWM of
- * {@code /proc/<pid>/status}. Processes are found among this JVM's children by a word of their
- * command line, so roles started by the testkit need not expose their pids. Used by the benches.
+ * {@code /proc/<pid>/status}, for the pids the benches track by role (the testkit's processes tell
+ * theirs).
  */
 public final class ProcessCpu {
     private static final double TICKS_PER_SECOND = 100.0;
     private final Map<String, Long> pids = new LinkedHashMap<>();
-
-    /**
-     * Finds the child whose executable is named {@code executable} (e.g. {@code etcd}), or, for a
-     * {@code java} child, whose arguments include {@code argument}, and names it {@code role}.
-     */
-    public ProcessCpu track(String role, String executable, String argument) {
-        Optional<ProcessHandle> p = ProcessHandle.current().children().filter(h -> {
-            String command = h.info().command().orElse("");
-            if (!command.endsWith("/" + executable) && !command.equals(executable)) {
-                return false;
-            }
-            return argument == null || h.info().commandLine().map(c -> c.contains(argument)).orElse(false);
-        }).findFirst();
-        p.ifPresent(h -> pids.put(role, h.pid()));
-        return this;
-    }
 
     public ProcessCpu track(String role, long pid) {
         pids.put(role, pid);

@@ -22,13 +22,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Pod startup latency as Kubernetes' SLO defines it (pod created until a watch sees it Running,
@@ -40,6 +44,8 @@ import java.util.concurrent.TimeUnit;
 public final class PodsBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NS = "bench";
+    /** One label of a Prometheus sample, {@code name="value"}. */
+    private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "bench/pods");
@@ -64,8 +70,8 @@ public final class PodsBench {
                 run(http, api, "burst" + round, pods, concurrency, Duration.ofSeconds(180), new Histogram(3_600_000_000L, 3));
                 deleteAndAwaitGone(http, api, "burst" + round + "-", Duration.ofSeconds(120));
             }
-            ProcessCpu cpu = new ProcessCpu().track("etcd", "etcd", null).track("kafka", "java", "kafka.Kafka")
-                    .track("api-server", "java", "capstan.apiserver.etcd-endpoints")
+            ProcessCpu cpu = new ProcessCpu().track("etcd", cluster.etcd.pid()).track("kafka", cluster.kafka.pid())
+                    .track("api-server", cluster.apiServer.pid())
                     .track("controller-manager", cluster.controllerManager.pid()).track("scheduler", cluster.scheduler.pid());
             for (String node : cluster.nodeNames()) {
                 cpu.track("node-agent " + node, cluster.agent(node).pid());
@@ -221,14 +227,13 @@ public final class PodsBench {
     /** The api-server's {@code apiserver_request_total} by "VERB resource[/subresource]", summed over the other labels. */
     private static Map<String, Double> requests(HttpClient http, String api) throws Exception {
         String text = http.send(HttpRequest.newBuilder(URI.create(api + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        Map<String, Double> out = new java.util.TreeMap<>();
-        java.util.regex.Pattern label = java.util.regex.Pattern.compile("(\\w+)=\"([^\"]*)\"");
+        Map<String, Double> out = new TreeMap<>();
         for (String line : text.split("\n")) {
             if (!line.startsWith("apiserver_request_total{")) {
                 continue;
             }
-            Map<String, String> labels = new java.util.HashMap<>();
-            java.util.regex.Matcher m = label.matcher(line.substring(0, line.lastIndexOf('}')));
+            Map<String, String> labels = new HashMap<>();
+            Matcher m = LABEL.matcher(line.substring(0, line.lastIndexOf('}')));
             while (m.find()) {
                 labels.put(m.group(1), m.group(2));
             }

@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
 public final class SchedulerBench {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String NS = "bench";
-    /** How long the stack is watched with its nodes Ready and no pod, see {@link #idle}. */
+    /** How long the stack is watched with its nodes Ready and no pod, see {@link #settleAndIdle}. */
     static final Duration IDLE = Duration.ofSeconds(10);
     /**
      * JVM flags of the controller-manager, node-agent and scheduler. Their informers hold every
@@ -166,8 +166,8 @@ public final class SchedulerBench {
                             // the backlog phase pauses the scheduler while it creates pods; it must stay leader
                             "capstan.scheduler.lease-ttl", "300s",
                             "capstan.scheduler.bind-concurrency", Integer.toString(bindConcurrency)), roleJvm("scheduler", nodes)));
-            ProcessCpu cpu = new ProcessCpu().track("etcd", "etcd", null).track("kafka", "java", "kafka.Kafka")
-                    .track("api-server", "java", "capstan.apiserver.etcd-endpoints")
+            ProcessCpu cpu = new ProcessCpu().track("etcd", etcd.pid()).track("kafka", kafka.pid())
+                    .track("api-server", api.pid())
                     .track("controller-manager", cm.pid()).track("scheduler", scheduler.pid());
             if (agent != null) {
                 cpu.track("node-agent", agent.pid());
@@ -182,7 +182,7 @@ public final class SchedulerBench {
             awaitReadyNodes(api.url(), nodes, Duration.ofMinutes(5));
             run.put("nodesReadySeconds", (System.nanoTime() - tNodes) / 1e9);
             System.out.printf("%s: %d nodes Ready after %.1f s%n", java.time.Instant.now(), nodes, (System.nanoTime() - tNodes) / 1e9);
-            idle(run, cpu);
+            settleAndIdle(run, cpu);
 
             String rv = createNamespace(api.url());
             try (PodWatch watch = new PodWatch(api.url(), NS, rv);
@@ -296,7 +296,7 @@ public final class SchedulerBench {
      * renewal per node every 10 s, each an api-server write, an etcd transaction, a feed record and
      * an informer event), which every measured phase pays as well.
      */
-    private static void idle(ObjectNode run, ProcessCpu cpu) throws InterruptedException {
+    private static void settleAndIdle(ObjectNode run, ProcessCpu cpu) throws InterruptedException {
         run.set("settleCpuCores", cores(cpu));
         run.set("idleCpuCores", cores(cpu));
     }
