@@ -22,6 +22,7 @@ import io.capstan.nodeagent.sim.SimulatedNodes;
 import io.capstan.nodeagent.volumes.VolumeManager;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.micrometer.core.instrument.Gauge;
@@ -79,6 +80,7 @@ public class NodeAgent {
     private EventRecorder recorder;
     private NodeHeartbeat heartbeat;
     private Informer<Pod> podInformer;
+    private Informer<Service> serviceInformer;
     private volatile PodManager pods;
     private SimulatedNodes simulated;
 
@@ -132,12 +134,16 @@ public class NodeAgent {
         recorder = new EventRecorder(client, "kubelet", name, Clock.systemUTC());
         podInformer = new Informer<>(Pod.class, client, kafka(), Informer.Options.defaults()
                 .withResyncPeriod(config.informerResyncPeriod()).withFieldSelector("spec.nodeName=" + name)).dropManagedFields();
+        // the service environment variables of every container start read this cache, as the kubelet's service lister
+        serviceInformer = new Informer<>(Service.class, client, kafka(), Informer.Options.defaults()
+                .withResyncPeriod(config.informerResyncPeriod())).dropManagedFields();
         PodMetrics metrics = new PodMetrics(registry);
         PodServices services = new PodServices(runtime, client, api, new PodEvents(recorder), timer, executor, new Prober(runtime),
                 new VolumeManager(VolumeManager.defaultMemoryRoot(name)), new PodIpAllocator(stateDir.resolve("ipam"), podSubnet, bridged ? 2 : 1),
                 Backoff.crashLoop(Clock.systemUTC()), Backoff.crashLoop(Clock.systemUTC()), metrics, Clock.systemUTC(), name, nodeIp,
                 facts::allocatable, config.podResyncInterval(),
-                new PodDnsConfigurer(config.clusterDns().orElse(List.of(nodeIp)), config.clusterDomain(), Path.of(config.resolvConf())));
+                new PodDnsConfigurer(config.clusterDns().orElse(List.of(nodeIp)), config.clusterDomain(), Path.of(config.resolvConf())),
+                serviceInformer);
         pods = new PodManager(services, podInformer, config.runtimeRelistInterval());
         metrics.gauges(pods);
         Gauge.builder("kubelet_node_name", () -> 1).tag("node", name).description("The node's name. The count is always 1.")
@@ -157,6 +163,7 @@ public class NodeAgent {
             }
             heartbeat.start();
         });
+        serviceInformer.start();
         podInformer.start();
         pods.start();
     }
@@ -183,6 +190,9 @@ public class NodeAgent {
         }
         if (podInformer != null) {
             podInformer.close();
+        }
+        if (serviceInformer != null) {
+            serviceInformer.close();
         }
         if (heartbeat != null) {
             heartbeat.close();

@@ -1,11 +1,13 @@
 package io.capstan.nodeagent.pods;
 
+import io.capstan.controller.Informer;
 import io.capstan.nodeagent.dns.PodDnsConfigurer;
 import io.capstan.nodeagent.kube.ApiCalls;
 import io.capstan.nodeagent.probes.Prober;
 import io.capstan.nodeagent.runtime.ContainerRuntime;
 import io.capstan.nodeagent.volumes.VolumeManager;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.time.Clock;
@@ -23,10 +25,11 @@ import java.util.function.Supplier;
  * @param executor   virtual threads for syncs, probes, kills and hooks
  * @param allocatable the node's allocatable, for resourceFieldRef without a limit
  * @param dns        forms each pod's resolv.conf
+ * @param services   every Service, for the service environment variables
  */
 public record PodServices(ContainerRuntime runtime, KubernetesClient client, ApiCalls api, PodEvents events,
                           ScheduledExecutorService timer, ExecutorService executor, Prober prober, VolumeManager volumes,
                           PodIpAllocator ipam, Backoff crashBackoff, Backoff imageBackoff, PodMetrics metrics, Clock clock,
                           String nodeName, String hostIp, Supplier<Map<String, Quantity>> allocatable,
-                          Duration resyncInterval, PodDnsConfigurer dns) {
+                          Duration resyncInterval, PodDnsConfigurer dns, Informer<Service> services) {
 }

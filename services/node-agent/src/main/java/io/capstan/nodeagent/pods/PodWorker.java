@@ -307,7 +307,7 @@ final class PodWorker {
             finishMessage = DEADLINE_MESSAGE;
             s.events().pod(p, EventRecorder.WARNING, "DeadlineExceeded", DEADLINE_MESSAGE);
         }
-        Lookups lookups = new ApiLookups(s.client());
+        Lookups lookups = new ApiLookups(s.client(), s.services());
         if (!finished) {
             if (!ensureSandbox(p)) {
                 writeStatus(p);

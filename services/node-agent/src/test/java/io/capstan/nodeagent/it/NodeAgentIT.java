@@ -336,6 +336,52 @@ class NodeAgentIT {
     }
 
     @Test
+    void theServicesOfThePodsNamespaceAndTheApiServerReachTheProcessAsEnv() {
+        String ns = namespace("svcenv");
+        apply(ns, """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: backend-api}
+                spec:
+                  selector: {app: nothing}
+                  ports: [{name: http, port: 8080, protocol: TCP}]
+                """);
+        String clusterIp = jsonpath(ns, "service/backend-api", "{.spec.clusterIP}");
+        String master = kubectl.run("-n", "default", "get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}").ok().stdout().trim();
+        assertThat(clusterIp).isNotBlank();
+        apply(ns, """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: linked}
+                spec:
+                  nodeName: %s
+                  restartPolicy: Never
+                  containers:
+                  - name: show
+                    image: busybox
+                    command: ["sh", "-c", "env | sort"]
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: unlinked}
+                spec:
+                  nodeName: %s
+                  restartPolicy: Never
+                  enableServiceLinks: false
+                  containers:
+                  - name: show
+                    image: busybox
+                    command: ["sh", "-c", "env | sort"]
+                """.formatted(Cluster.NODE, Cluster.NODE));
+        eventually("both Succeeded", () -> jsonpath(ns, "pod/linked", "{.status.phase}").equals("Succeeded")
+                && jsonpath(ns, "pod/unlinked", "{.status.phase}").equals("Succeeded"));
+        assertThat(log(ns, "linked", "show")).contains("BACKEND_API_SERVICE_HOST=" + clusterIp + "\n")
+                .contains("BACKEND_API_SERVICE_PORT=8080\n").contains("BACKEND_API_SERVICE_PORT_HTTP=8080\n")
+                .contains("BACKEND_API_PORT=tcp://" + clusterIp + ":8080\n").contains("KUBERNETES_SERVICE_HOST=" + master + "\n");
+        assertThat(log(ns, "unlinked", "show")).doesNotContain("BACKEND_API_").contains("KUBERNETES_SERVICE_HOST=" + master + "\n");
+    }
+
+    @Test
     void aMissingConfigMapKeyIsCreateContainerConfigErrorUntilItExists() {
         String ns = namespace("configerror");
         apply(ns, """
