@@ -30,8 +30,24 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static final List<String> AGENT_JVM = withCompactHeaders(List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-Xmn4m",
             "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m", "-Xss256k", "-XX:CICompilerCount=1",
-            "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=3", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:TrimNativeHeapInterval=5000",
+            "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=3", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
+            "-XX:-ShrinkHeapInSteps", "-XX:TrimNativeHeapInterval=5000",
             "-XX:-UsePerfData", "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1"));
+
+    /**
+     * {@link #AGENT_JVM}, then the flags of {@code -Dcapstan.agent.jvm}, else of the environment's
+     * {@code CAPSTAN_AGENT_JVM} (the benches' experiments; a later flag wins).
+     */
+    static List<String> agentJvm() {
+        String extra = System.getProperty("capstan.agent.jvm", System.getenv("CAPSTAN_AGENT_JVM"));
+        extra = extra == null ? "" : extra.trim();
+        if (extra.isEmpty()) {
+            return AGENT_JVM;
+        }
+        List<String> flags = new ArrayList<>(AGENT_JVM);
+        flags.addAll(List.of(extra.split("\\s+")));
+        return flags;
+    }
 
     /**
      * As ./capstan starts node proxies (bench/proxy: C1 only and a 64 MB code cache keep it near
@@ -164,7 +180,7 @@ public final class LocalCluster implements AutoCloseable {
                         "capstan.node-agent.kafka-bootstrap-servers", kafka.bootstrapServers(),
                         "capstan.node-agent.state-dir", stateDir.resolve(node).toString(),
                         "capstan.node-agent.pod-network", podNetwork),
-                AGENT_JVM);
+                agentJvm());
         agents.put(node, agent);
         return agent;
     }

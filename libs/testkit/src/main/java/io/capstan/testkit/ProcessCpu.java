@@ -47,6 +47,27 @@ public final class ProcessCpu {
         }
     }
 
+    /**
+     * Busy CPU seconds of the whole machine so far (every field of {@code /proc/stat}'s cpu line but
+     * idle and iowait): with the roles' own CPU it tells what the rest costs (the containers and
+     * their shims, the kernel, anything else running).
+     */
+    public static double machineBusySeconds() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            // cpu user nice system idle iowait irq softirq steal (guest time is already in user)
+            for (int i = 1; i <= 8 && i < f.length; i++) {
+                if (i != 4 && i != 5) {
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return busy / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** A {@code /proc/<pid>/status} field in kB (VmRSS, VmHWM ...), 0 when the process is gone. */
     public static long statusKb(long pid, String field) {
         try {

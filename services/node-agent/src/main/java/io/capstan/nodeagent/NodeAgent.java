@@ -3,6 +3,7 @@ package io.capstan.nodeagent;
 import io.capstan.controller.ApiClients;
 import io.capstan.controller.EventRecorder;
 import io.capstan.controller.Informer;
+import io.capstan.controller.ResourceEventHandler;
 import io.capstan.nodeagent.dns.PodDnsConfigurer;
 import io.capstan.nodeagent.kube.ApiCalls;
 import io.capstan.nodeagent.node.HostResources;
@@ -163,6 +164,27 @@ public class NodeAgent {
             }
             heartbeat.start();
         });
+        if (!config.heapShrinkAfter().isZero()) {
+            HeapShrink shrink = HeapShrink.create(config.heapShrinkAfter(), registry);
+            podInformer.addEventHandler(new ResourceEventHandler<>() {
+                @Override
+                public void onAdd(Pod pod) {
+                    shrink.podsChanged();
+                }
+
+                @Override
+                public void onUpdate(Pod oldPod, Pod newPod) {
+                    shrink.podsChanged();
+                }
+
+                @Override
+                public void onDelete(Pod pod) {
+                    shrink.podsChanged();
+                }
+            });
+            long every = Math.max(1000, config.heapShrinkAfter().toMillis() / 3);
+            timer.scheduleWithFixedDelay(shrink::tick, every, every, TimeUnit.MILLISECONDS);
+        }
         serviceInformer.start();
         podInformer.start();
         pods.start();

@@ -119,6 +119,13 @@ public interface NodeAgentConfig {
     @WithDefault("5m")
     Duration nodeStatusReportInterval();
 
+    /**
+     * After the old generation has grown and no pod event came for this long, one full collection
+     * returns the heap's free part ({@link HeapShrink}); 0 turns it off.
+     */
+    @WithDefault("15s")
+    Duration heapShrinkAfter();
+
     /** How often every pod is synced even without events (kubelet's --sync-frequency). */
     @WithDefault("60s")
     Duration podResyncInterval();

@@ -78,6 +78,7 @@ public final class PodsBench {
             }
             Histogram bound = new Histogram(3_600_000_000L, 3);
             Map<String, Double> cpuBefore = cpu.cpuSeconds();
+            double machineBefore = ProcessCpu.machineBusySeconds();
             Map<String, Double> requestsBefore = requests(http, api);
             Histogram latency = run(http, api, "pod", pods, concurrency, Duration.ofSeconds(180), bound);
             // CPU of each role over the burst (create of the first pod until the last is seen Running), per pod
@@ -89,6 +90,9 @@ public final class PodsBench {
                 total += ms;
             }
             cpuMs.put("all", Math.round(total * 10) / 10.0);
+            // the whole machine's busy CPU over the same window: the rest is the containers, their shims and the kernel
+            double machine = (ProcessCpu.machineBusySeconds() - machineBefore) * 1000 / pods;
+            cpuMs.put("machine", Math.round(machine * 10) / 10.0);
             // what the stack asked of the api-server over the burst, per pod
             ObjectNode perPod = result.putObject("apiRequestsPerPod");
             requests(http, api).forEach((key, n) -> {
@@ -99,19 +103,26 @@ public final class PodsBench {
             });
             result.set("startup", summary(latency));
             result.set("createdToBound", summary(bound));
-            // the agents' memory with every pod running
+            // the agents' memory with every pod running: the peak over the 10 s after the burst, and over 50 to 60 s after
+            // it, once the agents have settled with their pods (an agent gives back heap after a quiet spell: HeapShrink)
+            List<String> nodes = cluster.nodeNames();
+            Map<String, Long> burstPeak = rssPeaks(cluster, nodes, 10);
+            Thread.sleep(40_000);
+            Map<String, Long> settledPeak = rssPeaks(cluster, nodes, 10);
             ObjectNode rss = result.putObject("nodeAgentRssMb");
-            for (String node : cluster.nodeNames()) {
-                long pid = cluster.agent(node).pid();
-                long peak = 0;
-                for (int i = 0; i < 10; i++) {
-                    peak = Math.max(peak, ProcessCpu.statusKb(pid, "VmRSS"));
-                    Thread.sleep(1000);
-                }
+            for (String node : nodes) {
                 ObjectNode n = rss.putObject(node);
                 n.put("pods", countPodsOn(http, api, node));
-                n.put("rssMb", peak / 1024.0);
-                n.put("hwmMb", ProcessCpu.statusKb(pid, "VmHWM") / 1024.0);
+                n.put("rssMb", burstPeak.get(node) / 1024.0);
+                n.put("settledRssMb", settledPeak.get(node) / 1024.0);
+                n.put("hwmMb", ProcessCpu.statusKb(cluster.agent(node).pid(), "VmHWM") / 1024.0);
+            }
+            // -Dbench.hold=SECONDS keeps the stack up with its pods after the measurement, to look at it (jcmd, /proc)
+            long hold = Long.getLong("bench.hold", 0);
+            if (hold > 0) {
+                cluster.nodeNames().forEach(node -> System.out.println("holding: node-agent " + node + " pid " + cluster.agent(node).pid()));
+                System.out.println("holding: api-server " + api + " for " + hold + " s");
+                Thread.sleep(hold * 1000);
             }
         }
         Files.createDirectories(out.resolve("results"));
@@ -127,6 +138,11 @@ public final class PodsBench {
                                  Histogram bound) throws Exception {
         Map<String, Long> sent = new ConcurrentHashMap<>();
         Map<String, Long> unbound = new ConcurrentHashMap<>();
+        // -Dbench.timeline=FILE: each pod's create, bound and Running times (ms from the first create) and node, as CSV
+        String timelineFile = System.getProperty("bench.timeline");
+        Map<String, long[]> timeline = new ConcurrentHashMap<>();
+        Map<String, String> nodes = new ConcurrentHashMap<>();
+        long t0 = System.nanoTime();
         Histogram histogram = new Histogram(3_600_000_000L, 3);
         CountDownLatch running = new CountDownLatch(count);
         String rv = list(http, api + "/api/v1/namespaces/" + NS + "/pods").path("metadata").path("resourceVersion").asText();
@@ -141,10 +157,13 @@ public final class PodsBench {
                     Long created = unbound.get(name);
                     if (created != null && !pod.path("spec").path("nodeName").asText().isEmpty() && unbound.remove(name) != null) {
                         bound.recordValue(Math.max(0, (System.nanoTime() - created) / 1000));
+                        timeline.computeIfAbsent(name, k -> new long[3])[1] = (System.nanoTime() - t0) / 1_000_000;
+                        nodes.put(name, pod.path("spec").path("nodeName").asText());
                     }
                     Long start = sent.get(name);
                     if (start != null && "Running".equals(pod.path("status").path("phase").asText()) && sent.remove(name) != null) {
                         histogram.recordValue(Math.max(0, (System.nanoTime() - start) / 1000));
+                        timeline.computeIfAbsent(name, k -> new long[3])[2] = (System.nanoTime() - t0) / 1_000_000;
                         running.countDown();
                     }
                 }
@@ -161,6 +180,7 @@ public final class PodsBench {
                     try {
                         long now = System.nanoTime();
                         unbound.put(name, now);
+                        timeline.computeIfAbsent(name, k -> new long[3])[0] = (now - t0) / 1_000_000;
                         sent.put(name, now);
                         int code = post(http, api + "/api/v1/namespaces/" + NS + "/pods", pod(name));
                         if (code != 201) {
@@ -176,6 +196,13 @@ public final class PodsBench {
         boolean all = running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         watch.body().close();
         reader.interrupt();
+        if (timelineFile != null) {
+            StringBuilder csv = new StringBuilder("pod,node,createdMs,boundMs,runningMs\n");
+            timeline.entrySet().stream().sorted(Map.Entry.comparingByValue((a, b) -> Long.compare(a[0], b[0])))
+                    .forEach(e -> csv.append(e.getKey()).append(',').append(nodes.getOrDefault(e.getKey(), "")).append(',')
+                            .append(e.getValue()[0]).append(',').append(e.getValue()[1]).append(',').append(e.getValue()[2]).append('\n'));
+            java.nio.file.Files.writeString(java.nio.file.Path.of(timelineFile), csv);
+        }
         if (!all) {
             StringBuilder stuck = new StringBuilder();
             for (String name : sent.keySet()) {
@@ -186,6 +213,18 @@ public final class PodsBench {
             throw new IllegalStateException(running.getCount() + " of " + count + " pods not Running within " + timeout + ":" + stuck);
         }
         return histogram;
+    }
+
+    /** Each agent's highest VmRSS (kB) over {@code seconds} one-second samples. */
+    private static Map<String, Long> rssPeaks(LocalCluster cluster, List<String> nodes, int seconds) throws InterruptedException {
+        Map<String, Long> peaks = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < seconds; i++) {
+            for (String node : nodes) {
+                peaks.merge(node, ProcessCpu.statusKb(cluster.agent(node).pid(), "VmRSS"), Math::max);
+            }
+            Thread.sleep(1000);
+        }
+        return peaks;
     }
 
     private static String pod(String name) {
