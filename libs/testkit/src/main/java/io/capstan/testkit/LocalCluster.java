@@ -30,7 +30,7 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static final List<String> AGENT_JVM = withCompactHeaders(List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx48m", "-Xmn4m",
             "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=24m", "-Xss256k", "-XX:CICompilerCount=1",
-            "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=3", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
+            "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=3", "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10",
             "-XX:-ShrinkHeapInSteps", "-XX:TrimNativeHeapInterval=5000",
             "-XX:-UsePerfData", "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1"));
 
