@@ -153,6 +153,8 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private final Cache<T> cache = new Cache<>();
     // which feed objects belong in the cache: Options.filter, else the field selector, else all
     private final Predicate<JsonNode> belongs;
+    // what a feed event's text must contain to belong (the field selector's plain equality values)
+    private final List<String> requiredLiterals;
     private volatile boolean dropManagedFields;
     private volatile boolean running;
     private volatile Thread feedThread;
@@ -175,6 +177,8 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.options = Objects.requireNonNull(options, "options");
         this.belongs = belongsFilter(type, options);
+        this.requiredLiterals = options.filter() == null && options.fieldSelector() != null && !options.fieldSelector().isBlank()
+                ? FieldSelector.parse(options.fieldSelector(), HasMetadata.getKind(type)).requiredLiterals() : List.of();
         boolean everyObjectBelongs = options.filter() == null
                 && (options.fieldSelector() == null || options.fieldSelector().isBlank());
         this.models = everyObjectBelongs && serialization instanceof ApiClients.Serialization own ? own.mapper().copy() : null;
@@ -362,7 +366,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
                 }
             } else {
                 for (ConsumerRecord<String, String> record : c.poll(POLL)) {
-                    apply(record.value());
+                    apply(record.key(), record.value());
                 }
             }
             if (System.nanoTime() >= nextResync) {
@@ -448,6 +452,23 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         floor = Math.max(floor, listRevision);
         tombstones.values().removeIf(rv -> rv <= floor);
         LOG.debugf("informer %s: listed %d objects at revision %d", topic, items.size(), listRevision);
+    }
+
+    /**
+     * As {@link #apply(String)}, but an event of a field-selected informer whose text lacks a value
+     * the selector requires ({@link FieldSelector#requiredLiterals}), for a key the cache does not
+     * hold, is skipped unparsed: it could neither enter the cache nor leave it. A node-agent reads
+     * every pod of the cluster from the feed and keeps only its own.
+     */
+    void apply(String key, String value) {
+        if (key != null && !requiredLiterals.isEmpty() && cache.getByKey(key).isEmpty()) {
+            for (String literal : requiredLiterals) {
+                if (!value.contains(literal)) {
+                    return;
+                }
+            }
+        }
+        apply(value);
     }
 
     /** Applies one feed event if it is newer than what the cache knows about its key. */

@@ -83,6 +83,22 @@ class InformerEventTest {
     }
 
     @Test
+    void aFieldSelectedInformerSkipsUnparsedOnlyWhatCouldNeitherEnterNorLeaveItsCache() {
+        try (Informer<Pod> pods = new Informer<>(Pod.class, client, Map.of("bootstrap.servers", "127.0.0.1:1"),
+                Informer.Options.defaults().withFieldSelector("spec.nodeName=n1"))) {
+            pods.apply("ns/theirs", podEvent("ADDED", "theirs", 2, "n2"));
+            pods.apply("ns/broken", "not json, and not for n1");
+            pods.apply("ns/mine", podEvent("ADDED", "mine", 3, "n1"));
+            assertThat(pods.store().keys()).containsExactly("ns/mine");
+            // the text of the pod's next version lacks "n1", but the cache holds the key: it leaves as DELETED
+            pods.apply("ns/mine", podEvent("MODIFIED", "mine", 4, "n2"));
+            assertThat(pods.store().size()).isZero();
+            pods.apply("ns/mine", podEvent("MODIFIED", "mine", 5, "n1"));
+            assertThat(pods.store().keys()).containsExactly("ns/mine");
+        }
+    }
+
+    @Test
     void aCachedObjectThatStopsMatchingTheFilterIsRemovedAsDeleted() {
         try (Informer<Pod> pods = new Informer<>(Pod.class, client, Map.of("bootstrap.servers", "127.0.0.1:1"),
                 Informer.Options.defaults().withFilter(o -> Set.of("a", "b").contains(o.path("spec").path("nodeName").asText())))) {

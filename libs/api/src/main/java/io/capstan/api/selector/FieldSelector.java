@@ -91,6 +91,28 @@ public final class FieldSelector {
         return new FieldSelector(terms);
     }
 
+    /** Fields whose selectable value is not a JSON string of the object (booleans, numbers). */
+    private static final Set<String> NOT_STRINGS = Set.of("spec.unschedulable", "spec.hostNetwork", "status.replicas",
+            "status.successful");
+    /** Values a JSON writer puts into a string literal as they are (no escapes). */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]+");
+
+    /**
+     * The JSON string literals (quoted) that an object's JSON text must contain to match: one for
+     * each equality term on a string field whose value needs no escaping. A text without one of
+     * them cannot match, so a reader of many objects (an informer's feed) may skip it unparsed.
+     * Empty when no term allows this ({@code spec.nodeName=} matches a missing field).
+     */
+    public List<String> requiredLiterals() {
+        List<String> literals = new ArrayList<>();
+        for (Term t : terms) {
+            if (t.equals && !NOT_STRINGS.contains(t.field) && PLAIN.matcher(t.value).matches()) {
+                literals.add("\"" + t.value + "\"");
+            }
+        }
+        return List.copyOf(literals);
+    }
+
     /** The name this selector pins with {@code metadata.name=x}, or null. */
     public String exactName() {
         for (Term t : terms) {

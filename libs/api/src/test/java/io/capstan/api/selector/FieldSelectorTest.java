@@ -54,4 +54,24 @@ class FieldSelectorTest {
     void exposesTheExactNameForWatchesOfOneObject() {
         assertThat(FieldSelector.parse("metadata.name=web", "Deployment").exactName()).isEqualTo("web");
     }
+
+    @Test
+    void requiredLiteralsAreTheQuotedValuesOfPlainStringEqualities() {
+        assertThat(FieldSelector.parse("spec.nodeName=node-1", "Pod").requiredLiterals()).containsExactly("\"node-1\"");
+        assertThat(FieldSelector.parse("metadata.namespace=default,spec.nodeName==n.1", "Pod").requiredLiterals())
+                .containsExactly("\"default\"", "\"n.1\"");
+        assertThat(FieldSelector.parse("spec.nodeName=", "Pod").requiredLiterals()).as("matches a missing field").isEmpty();
+        assertThat(FieldSelector.parse("spec.nodeName!=node-1", "Pod").requiredLiterals()).isEmpty();
+        assertThat(FieldSelector.parse("spec.hostNetwork=true", "Pod").requiredLiterals()).as("a JSON boolean").isEmpty();
+        assertThat(FieldSelector.parse("status.replicas=3", "ReplicaSet").requiredLiterals()).as("a JSON number").isEmpty();
+        assertThat(FieldSelector.parse("metadata.name=a\"b", "Pod").requiredLiterals()).as("escaped in JSON").isEmpty();
+        // a text that lacks a literal cannot match; one that has it may or may not
+        for (String selector : new String[]{"spec.nodeName=node-1", "spec.nodeName=node-2", "metadata.name=web-1,status.phase=Running"}) {
+            FieldSelector s = FieldSelector.parse(selector, "Pod");
+            String text = POD.toString();
+            if (s.matches(POD)) {
+                assertThat(s.requiredLiterals()).allMatch(text::contains);
+            }
+        }
+    }
 }
