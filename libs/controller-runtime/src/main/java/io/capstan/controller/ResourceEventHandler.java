@@ -21,4 +21,24 @@ public interface ResourceEventHandler<T> {
     /** The object was deleted; {@code object} is the last state the cache held. */
     default void onDelete(T object) {
     }
+
+    /** A handler that runs {@code changed} on every add, update and delete (a debouncer, a quiet-time clock). */
+    static <T> ResourceEventHandler<T> onAnyChange(Runnable changed) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T object) {
+                changed.run();
+            }
+
+            @Override
+            public void onUpdate(T oldObject, T newObject) {
+                changed.run();
+            }
+
+            @Override
+            public void onDelete(T object) {
+                changed.run();
+            }
+        };
+    }
 }

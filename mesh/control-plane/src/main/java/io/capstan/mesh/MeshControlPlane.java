@@ -78,22 +78,7 @@ public class MeshControlPlane {
         slices = informers.informerFor(EndpointSlice.class);
         nodes = informers.informerFor(Node.class);
         rules = informers.informerFor(DestinationRule.class);
-        ResourceEventHandler<Object> any = new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Object object) {
-                debouncer.changed();
-            }
-
-            @Override
-            public void onUpdate(Object oldObject, Object newObject) {
-                debouncer.changed();
-            }
-
-            @Override
-            public void onDelete(Object object) {
-                debouncer.changed();
-            }
-        };
+        ResourceEventHandler<Object> any = ResourceEventHandler.onAnyChange(debouncer::changed);
         services.addEventHandler(any);
         slices.addEventHandler(any);
         rules.addEventHandler(any);

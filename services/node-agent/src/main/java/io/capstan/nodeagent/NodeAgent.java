@@ -166,22 +166,7 @@ public class NodeAgent {
         });
         if (!config.heapShrinkAfter().isZero()) {
             HeapShrink shrink = HeapShrink.create(config.heapShrinkAfter(), registry);
-            podInformer.addEventHandler(new ResourceEventHandler<>() {
-                @Override
-                public void onAdd(Pod pod) {
-                    shrink.podsChanged();
-                }
-
-                @Override
-                public void onUpdate(Pod oldPod, Pod newPod) {
-                    shrink.podsChanged();
-                }
-
-                @Override
-                public void onDelete(Pod pod) {
-                    shrink.podsChanged();
-                }
-            });
+            podInformer.addEventHandler(ResourceEventHandler.onAnyChange(shrink::podsChanged));
             long every = Math.max(1000, config.heapShrinkAfter().toMillis() / 3);
             timer.scheduleWithFixedDelay(shrink::tick, every, every, TimeUnit.MILLISECONDS);
         }
