@@ -5,6 +5,7 @@ import io.capstan.store.EtcdStore;
 import io.capstan.store.StoredObject;
 import io.capstan.testkit.EtcdProcess;
 import io.capstan.testkit.FreePorts;
+import io.capstan.testkit.ProcessCpu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -196,7 +197,7 @@ public final class ApiBench {
         }
         double startup = (System.nanoTime() - t0) / 1e9;
         results.putObject("apiServer").put("pid", serverPid).put("port", port).put("startupSeconds", round(startup, 2))
-                .put("log", serverLog.toString()).put("rssAfterStartupMB", mb(ProcStats.statusKb(serverPid, "VmRSS")));
+                .put("log", serverLog.toString()).put("rssAfterStartupMB", mb(ProcessCpu.statusKb(serverPid, "VmRSS")));
         log("api-server ready on :%d after %.1f s (pid %d, log %s)", port, startup, serverPid, serverLog);
     }
 
@@ -628,15 +629,15 @@ public final class ApiBench {
 
         ObjectNode rss = results.putObject("rss");
         rss.put("podsStoredTotal", totalPods());
-        rss.put("afterListMB", mb(ProcStats.statusKb(serverPid, "VmRSS")));
+        rss.put("afterListMB", mb(ProcessCpu.statusKb(serverPid, "VmRSS")));
         rss.set("heapAfterList", heapInfo());
         log("phase 5: api-server RSS after LIST %.0f MB; idling 5 s", rss.get("afterListMB").asDouble());
         Thread.sleep(5_000);
-        rss.put("afterIdleMB", mb(ProcStats.statusKb(serverPid, "VmRSS")));
+        rss.put("afterIdleMB", mb(ProcessCpu.statusKb(serverPid, "VmRSS")));
         rss.set("heapAfterIdle", heapInfo());
-        rss.put("threads", ProcStats.statusKb(serverPid, "Threads"));
-        rss.put("peakMB", mb(ProcStats.statusKb(serverPid, "VmHWM")));
-        rss.put("etcdRssMB", mb(ProcStats.statusKb(etcdPid, "VmRSS")));
+        rss.put("threads", ProcessCpu.statusKb(serverPid, "Threads"));
+        rss.put("peakMB", mb(ProcessCpu.statusKb(serverPid, "VmHWM")));
+        rss.put("etcdRssMB", mb(ProcessCpu.statusKb(etcdPid, "VmRSS")));
         log("  RSS after idle %.0f MB (peak so far %.0f MB); etcd RSS %.0f MB", rss.get("afterIdleMB").asDouble(),
                 rss.get("peakMB").asDouble(), rss.get("etcdRssMB").asDouble());
     }
@@ -915,8 +916,8 @@ public final class ApiBench {
 
     private void finalRss() {
         ObjectNode rss = (ObjectNode) results.get("rss");
-        rss.put("atEndMB", mb(ProcStats.statusKb(serverPid, "VmRSS")));
-        rss.put("peakAtEndMB", mb(ProcStats.statusKb(serverPid, "VmHWM")));
+        rss.put("atEndMB", mb(ProcessCpu.statusKb(serverPid, "VmRSS")));
+        rss.put("peakAtEndMB", mb(ProcessCpu.statusKb(serverPid, "VmHWM")));
         try {
             rss.put("podsStoredAtEnd", totalPods());
         } catch (Exception e) {

@@ -1,5 +1,7 @@
 package io.capstan.bench;
 
+import io.capstan.testkit.ProcessCpu;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,26 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** Readings from /proc: resident memory and CPU time of a process and of its threads. */
+/** Readings from /proc by thread (testkit's {@link ProcessCpu} reads a process's CPU time and memory). */
 final class ProcStats {
-    /** Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel. */
-    static final double TICK_MS = 10.0;
-
     private ProcStats() {
-    }
-
-    /** A field of /proc/pid/status in kB (VmRSS, VmHWM), or -1 when unreadable. */
-    static long statusKb(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 
     /** utime + stime of a process (all threads) in milliseconds, or -1. */
@@ -37,14 +22,8 @@ final class ProcStats {
     }
 
     private static double cpuMs(Path stat) {
-        try {
-            String s = Files.readString(stat);
-            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-            // after the comm field: state is index 0, utime is field 14 (index 11), stime 15 (index 12)
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_MS;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        double seconds = ProcessCpu.cpuSeconds(stat);
+        return seconds < 0 ? -1 : seconds * 1000;
     }
 
     /**

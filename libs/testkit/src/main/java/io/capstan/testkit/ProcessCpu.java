@@ -37,13 +37,23 @@ public final class ProcessCpu {
     }
 
     private static double cpu(long pid) {
+        return Math.max(0, cpuSeconds(pid));
+    }
+
+    /** utime + stime of a process (all its threads) in seconds, -1 when unreadable (gone). */
+    public static double cpuSeconds(long pid) {
+        return cpuSeconds(Path.of("/proc/" + pid + "/stat"));
+    }
+
+    /** utime + stime in seconds from a {@code stat} file (a process's, or a thread's under {@code task/}), -1 when unreadable. */
+    public static double cpuSeconds(Path statFile) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(statFile);
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             // fields 14 and 15 of stat are utime and stime; f starts at field 3
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return -1;
         }
     }
 
@@ -68,17 +78,17 @@ public final class ProcessCpu {
         }
     }
 
-    /** A {@code /proc/<pid>/status} field in kB (VmRSS, VmHWM ...), 0 when the process is gone. */
+    /** A {@code /proc/<pid>/status} field in kB (VmRSS, VmHWM, or a count such as Threads), -1 when unreadable (gone). */
     public static long statusKb(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
                 }
             }
-        } catch (IOException | RuntimeException ignored) {
-            // process gone
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
-        return 0;
+        return -1;
     }
 }

@@ -4,6 +4,7 @@ import io.capstan.proxy.testing.MeshFixture;
 import io.capstan.proxy.testing.MeshFixture.Ep;
 import io.capstan.proxy.testing.TestControlPlane;
 import io.capstan.testkit.FreePorts;
+import io.capstan.testkit.ProcessCpu;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import org.HdrHistogram.Histogram;
 
@@ -139,10 +140,10 @@ public final class ProxyBench {
 
                 System.out.printf("overhead: %d req/s direct and through the proxy, %ds warmup, %ds measured%n", rate, warmup, seconds);
                 long waitedBefore = runQueueWaitNanos(proxy.pid());
-                long cpuBefore = cpuTicks(proxy.pid());
+                double cpuBefore = ProcessCpu.cpuSeconds(proxy.pid());
                 LoadGenerator.Result[] side = load.openLoop(new InetSocketAddress[]{direct, viaProxy}, rate, warmup, seconds);
                 long waitedMs = (runQueueWaitNanos(proxy.pid()) - waitedBefore) / 1_000_000;
-                double cpuSec = (cpuTicks(proxy.pid()) - cpuBefore) / 100.0;
+                double cpuSec = ProcessCpu.cpuSeconds(proxy.pid()) - cpuBefore;
                 Map<String, Object> overhead = new LinkedHashMap<>();
                 overhead.put("rate", rate);
                 overhead.put("seconds", seconds);
@@ -164,7 +165,7 @@ public final class ProxyBench {
                 throughput.put("connections", connections);
                 throughput.put("proxy", summary(tp));
                 throughput.put("directSameGenerator", summary(tpDirect));
-                throughput.put("proxyCpuSeconds", cpuSeconds(proxy.pid()));
+                throughput.put("proxyCpuSeconds", ProcessCpu.cpuSeconds(proxy.pid()));
                 results.put("throughput", throughput);
                 System.out.println("  " + throughput);
 
@@ -256,17 +257,6 @@ public final class ProxyBench {
             return -1;
         }
         return sum;
-    }
-
-    private static long cpuTicks(long pid) throws IOException {
-        String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-    }
-
-    private static double cpuSeconds(long pid) throws IOException {
-        String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split("\\) ")[1].split(" ");
-        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        return ticks / 100.0;
     }
 
     private static void awaitHttp(Process proxy, String ip, int port, Duration max) throws InterruptedException {
