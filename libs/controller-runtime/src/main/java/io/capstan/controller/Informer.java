@@ -176,11 +176,11 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         this.serialization = client.getKubernetesSerialization();
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.options = Objects.requireNonNull(options, "options");
-        this.belongs = belongsFilter(type, options);
-        this.requiredLiterals = options.filter() == null && options.fieldSelector() != null && !options.fieldSelector().isBlank()
-                ? FieldSelector.parse(options.fieldSelector(), HasMetadata.getKind(type)).requiredLiterals() : List.of();
-        boolean everyObjectBelongs = options.filter() == null
-                && (options.fieldSelector() == null || options.fieldSelector().isBlank());
+        FieldSelector selector = options.filter() == null && options.fieldSelector() != null && !options.fieldSelector().isBlank()
+                ? FieldSelector.parse(options.fieldSelector(), HasMetadata.getKind(type)) : null;
+        this.belongs = options.filter() != null ? options.filter() : selector != null ? selector::matches : object -> true;
+        this.requiredLiterals = selector != null ? selector.requiredLiterals() : List.of();
+        boolean everyObjectBelongs = options.filter() == null && selector == null;
         this.models = everyObjectBelongs && serialization instanceof ApiClients.Serialization own ? own.mapper().copy() : null;
         cache.addIndex(Indexers.OWNER_UID, Indexers.ownerUid());
         if (type == Pod.class) {
@@ -197,17 +197,6 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
 
     @JsonIgnoreProperties({"managedFields"})
     private abstract static class WithoutManagedFields {
-    }
-
-    private static Predicate<JsonNode> belongsFilter(Class<? extends HasMetadata> type, Options options) {
-        if (options.filter() != null) {
-            return options.filter();
-        }
-        if (options.fieldSelector() != null && !options.fieldSelector().isBlank()) {
-            FieldSelector selector = FieldSelector.parse(options.fieldSelector(), HasMetadata.getKind(type));
-            return selector::matches;
-        }
-        return object -> true;
     }
 
     public Class<T> type() {

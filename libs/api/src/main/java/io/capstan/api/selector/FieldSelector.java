@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A parsed field selector ({@code ?fieldSelector=metadata.name=web,status.phase!=Running}).
@@ -95,7 +96,7 @@ public final class FieldSelector {
     private static final Set<String> NOT_STRINGS = Set.of("spec.unschedulable", "spec.hostNetwork", "status.replicas",
             "status.successful");
     /** Values a JSON writer puts into a string literal as they are (no escapes). */
-    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]+");
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9._:-]+");
 
     /**
      * The JSON string literals (quoted) that an object's JSON text must contain to match: one for
