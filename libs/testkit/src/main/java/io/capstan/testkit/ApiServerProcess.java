@@ -45,12 +45,11 @@ public final class ApiServerProcess implements AutoCloseable {
     }
 
     /**
-     * The api-server's JVM flags: {@code -Dcapstan.apiserver.jvm}, else the environment's
-     * {@code CAPSTAN_APISERVER_JVM}, else {@code -Xmx384m}.
+     * The api-server's JVM flags: {@code -Xmx384m}, then the flags of {@code -Dcapstan.apiserver.jvm},
+     * else of the environment's {@code CAPSTAN_APISERVER_JVM} (a later flag wins).
      */
-    static String jvmFlags() {
-        String flags = System.getProperty("capstan.apiserver.jvm", System.getenv("CAPSTAN_APISERVER_JVM"));
-        return flags == null || flags.isBlank() ? "-Xmx384m" : flags.trim();
+    static List<String> jvmFlags() {
+        return JvmFlags.withExtra(List.of("-Xmx384m"), "capstan.apiserver.jvm", "CAPSTAN_APISERVER_JVM");
     }
 
     /** Starts an api-server on a free port; {@code kafka} may be null for no change feed. */
@@ -64,7 +63,7 @@ public final class ApiServerProcess implements AutoCloseable {
         try {
             Path log = Files.createTempFile("api-server-" + port, ".log");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.addAll(List.of(jvmFlags().split("\\s+")));
+            cmd.addAll(jvmFlags());
             cmd.addAll(List.of("-Dquarkus.http.port=" + port,
                     "-Dcapstan.apiserver.etcd-endpoints=" + etcd,
                     "-Dquarkus.log.console.json.enabled=false"));

@@ -116,12 +116,12 @@ public final class KafkaProcess implements AutoCloseable {
         }
     }
 
-    /** {@code host:port} of the plaintext listener, for {@code bootstrap.servers}. */
     /** The process's pid (for the benches' CPU accounting). */
     public long pid() {
         return process.pid();
     }
 
+    /** {@code host:port} of the plaintext listener, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }

@@ -39,14 +39,7 @@ public final class LocalCluster implements AutoCloseable {
      * {@code CAPSTAN_AGENT_JVM} (the benches' experiments; a later flag wins).
      */
     static List<String> agentJvm() {
-        String extra = System.getProperty("capstan.agent.jvm", System.getenv("CAPSTAN_AGENT_JVM"));
-        extra = extra == null ? "" : extra.trim();
-        if (extra.isEmpty()) {
-            return AGENT_JVM;
-        }
-        List<String> flags = new ArrayList<>(AGENT_JVM);
-        flags.addAll(List.of(extra.split("\\s+")));
-        return flags;
+        return JvmFlags.withExtra(AGENT_JVM, "capstan.agent.jvm", "CAPSTAN_AGENT_JVM");
     }
 
     /**

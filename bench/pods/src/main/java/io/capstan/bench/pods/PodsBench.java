@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -126,7 +127,7 @@ public final class PodsBench {
             // -Dbench.hold=SECONDS keeps the stack up with its pods after the measurement, to look at it (jcmd, /proc)
             long hold = Long.getLong("bench.hold", 0);
             if (hold > 0) {
-                cluster.nodeNames().forEach(node -> System.out.println("holding: node-agent " + node + " pid " + cluster.agent(node).pid()));
+                nodes.forEach(node -> System.out.println("holding: node-agent " + node + " pid " + cluster.agent(node).pid()));
                 System.out.println("holding: api-server " + api + " for " + hold + " s");
                 Thread.sleep(hold * 1000);
             }
@@ -207,7 +208,7 @@ public final class PodsBench {
             timeline.entrySet().stream().sorted(Map.Entry.comparingByValue((a, b) -> Long.compare(a[0], b[0])))
                     .forEach(e -> csv.append(e.getKey()).append(',').append(nodes.getOrDefault(e.getKey(), "")).append(',')
                             .append(e.getValue()[0]).append(',').append(e.getValue()[1]).append(',').append(e.getValue()[2]).append('\n'));
-            java.nio.file.Files.writeString(java.nio.file.Path.of(timelineFile), csv);
+            Files.writeString(Path.of(timelineFile), csv);
         }
         if (!all) {
             StringBuilder stuck = new StringBuilder();
@@ -223,7 +224,7 @@ public final class PodsBench {
 
     /** Each agent's highest VmRSS (kB) over {@code seconds} one-second samples. */
     private static Map<String, Long> rssPeaks(LocalCluster cluster, List<String> nodes, int seconds) throws InterruptedException {
-        Map<String, Long> peaks = new java.util.LinkedHashMap<>();
+        Map<String, Long> peaks = new LinkedHashMap<>();
         for (int i = 0; i < seconds; i++) {
             for (String node : nodes) {
                 peaks.merge(node, ProcessCpu.statusKb(cluster.agent(node).pid(), "VmRSS"), Math::max);
