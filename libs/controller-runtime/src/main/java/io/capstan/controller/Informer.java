@@ -34,11 +34,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -58,6 +63,10 @@ import java.util.function.Predicate;
  *   <li>relists every {@link Options#resyncPeriod()} to heal anything the feed missed, and
  *       re-delivers every object to the handlers as an update so controllers re-check them.</li>
  * </ol>
+ * {@link #catchUp} waits until the cache holds everything the topic held when it was called: the
+ * feed relay publishes in etcd revision order, so an object written before another one that a
+ * caller has already seen on another topic is then in the cache (a pod's agent reading the
+ * Services created before the pod).
  * If the topic does not exist yet (nothing was ever written), the informer syncs from the LIST
  * alone and assigns the topic from its beginning once it appears. Any failure (api-server or
  * Kafka down, offsets lost to retention) restarts the cycle after a backoff; the relist then
@@ -159,6 +168,11 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private volatile boolean running;
     private volatile Thread feedThread;
     private volatile KafkaConsumer<String, String> consumer;
+    // true while the feed thread is in its poll loop, where a wakeup only ends the current poll
+    private volatile boolean following;
+    // catchUp calls not yet taken up by the feed thread; the semaphore ends its wait for a topic
+    private final ConcurrentLinkedQueue<CompletableFuture<Void>> catchUpRequests = new ConcurrentLinkedQueue<>();
+    private final Semaphore nudge = new Semaphore(0);
 
     // Owned by the feed thread: the list resourceVersion below which every change is cached,
     // and the delete revisions of recently deleted keys (pruned when the floor passes them).
@@ -266,6 +280,35 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         return synced.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Waits until the cache has applied every feed record that was in the topic when this was
+     * called (read-your-writes across topics: the relay publishes in etcd revision order). Calls
+     * made at the same time share one look at the topic's end offsets. Includes the first sync.
+     *
+     * @return false if that did not happen within {@code timeout} (Kafka down, informer stopped);
+     * the cache is then only as fresh as the feed made it
+     */
+    public boolean catchUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!waitForSync(timeout)) {
+            return false;
+        }
+        CompletableFuture<Void> request = new CompletableFuture<>();
+        catchUpRequests.add(request);
+        nudge.release();
+        KafkaConsumer<String, String> c = consumer;
+        if (following && c != null) {
+            c.wakeup();
+        }
+        try {
+            request.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            request.cancel(false);
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         Thread t;
@@ -277,6 +320,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         if (c != null) {
             c.wakeup();
         }
+        nudge.release();
         if (t != null) {
             try {
                 // The wakeup ends a poll; the feed thread then closes its consumer itself. An
@@ -300,7 +344,13 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
             try (KafkaConsumer<String, String> c = new KafkaConsumer<>(consumerConfig())) {
                 consumer = c;
                 follow(c);
-            } catch (WakeupException | InterruptedException stopping) {
+            } catch (WakeupException stray) {
+                if (!running) {
+                    return;
+                }
+                // a catchUp's wakeup that landed just outside the poll loop: begin the cycle again
+                continue;
+            } catch (InterruptedException stopping) {
                 if (!running) {
                     return;
                 }
@@ -344,26 +394,76 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         synced.countDown();
         long nextResync = System.nanoTime() + options.resyncPeriod().toNanos();
         long nextTopicCheck = System.nanoTime();
-        while (running) {
-            if (c.assignment().isEmpty()) {
-                if (System.nanoTime() >= nextTopicCheck) {
-                    assignNewPartitions(c);
-                    nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
-                }
-                if (c.assignment().isEmpty() && !sleep(POLL)) {
-                    throw new InterruptedException();
-                }
-            } else {
-                for (ConsumerRecord<String, String> record : c.poll(POLL)) {
-                    apply(record.key(), record.value());
+        // the catch-up requests being served, and the end offsets they wait for
+        List<CompletableFuture<Void>> catchingUp = new ArrayList<>();
+        Map<TopicPartition, Long> catchUpTo = null;
+        following = true;
+        try {
+            while (running) {
+                try {
+                    // (requests taken whose end offsets a wakeup interrupted are served again)
+                    if (catchUpTo == null && (!catchingUp.isEmpty() || !catchUpRequests.isEmpty())) {
+                        nudge.drainPermits();
+                        if (c.assignment().isEmpty()) {
+                            assignNewPartitions(c);
+                        }
+                        takeRequests(catchingUp);
+                        catchUpTo = c.assignment().isEmpty() ? Map.of() : c.endOffsets(c.assignment());
+                    }
+                    if (catchUpTo != null && caughtUp(c, catchUpTo)) {
+                        catchingUp.forEach(r -> r.complete(null));
+                        catchingUp.clear();
+                        catchUpTo = null;
+                        continue;
+                    }
+                    if (c.assignment().isEmpty()) {
+                        if (System.nanoTime() >= nextTopicCheck) {
+                            assignNewPartitions(c);
+                            nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
+                        }
+                        if (c.assignment().isEmpty() && nudge.tryAcquire(POLL.toNanos(), TimeUnit.NANOSECONDS)) {
+                            nudge.release();
+                        }
+                    } else {
+                        for (ConsumerRecord<String, String> record : c.poll(POLL)) {
+                            apply(record.key(), record.value());
+                        }
+                    }
+                    if (System.nanoTime() >= nextResync) {
+                        nextResync = System.nanoTime() + options.resyncPeriod().toNanos();
+                        relist();
+                        assignNewPartitions(c);
+                    }
+                } catch (WakeupException e) {
+                    if (!running) {
+                        throw e;
+                    }
+                    // a catchUp call ended a poll (or the consumer call after it): serve it
                 }
             }
-            if (System.nanoTime() >= nextResync) {
-                relist();
-                assignNewPartitions(c);
-                nextResync = System.nanoTime() + options.resyncPeriod().toNanos();
+        } finally {
+            following = false;
+            // a request being served goes back to the queue for the next cycle
+            catchingUp.forEach(catchUpRequests::add);
+        }
+    }
+
+    private void takeRequests(List<CompletableFuture<Void>> into) {
+        for (CompletableFuture<Void> r; (r = catchUpRequests.poll()) != null; ) {
+            if (!r.isDone()) {
+                into.add(r);
             }
         }
+    }
+
+    /** Whether the consumer's position has reached {@code ends} on every partition. */
+    private static boolean caughtUp(KafkaConsumer<String, String> c, Map<TopicPartition, Long> ends) {
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            if (c.assignment().contains(end.getKey()) && c.position(end.getKey()) < end.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private List<TopicPartition> partitions(KafkaConsumer<String, String> c) {

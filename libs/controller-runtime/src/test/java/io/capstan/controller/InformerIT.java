@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -34,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +43,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -184,6 +190,50 @@ class InformerIT {
             assertThat(value(informer.store(), ns, "a")).isEqualTo("2");
             assertThat(informer.store().get(ns, "b")).as("a replayed older event does not resurrect b").isEmpty();
             assertThat(seen).containsExactly("add a=1", "add b=1", "update a=2", "delete b");
+        }
+    }
+
+    @Test
+    void catchUpReturnsOnceTheCacheHoldsWhatTheTopicHeldWhenItWasCalled() throws Exception {
+        try (Informer<LimitRange> none = new Informer<>(LimitRange.class, client, kafkaConfig(),
+                Informer.Options.defaults().withNamespace(namespace()))) {
+            none.start();
+            assertThat(none.catchUp(Duration.ofSeconds(30))).as("a topic nobody wrote to holds nothing to wait for").isTrue();
+        }
+        String ns = namespace();
+        try (Informer<ConfigMap> informer = new Informer<>(ConfigMap.class, client, kafkaConfig(),
+                Informer.Options.defaults().withNamespace(ns))) {
+            createTopic(informer.topic());
+            informer.start();
+            assertThat(informer.catchUp(Duration.ofSeconds(30))).as("an idle feed").isTrue();
+            // a real write gives a revision above the informer's floor; the feed events follow it
+            long rv = Long.parseLong(client.configMaps().inNamespace(ns).resource(configMap(ns, "first", "0")).create()
+                    .getMetadata().getResourceVersion());
+            int count = 3000;
+            for (int i = 1; i <= count; i++) {
+                ConfigMap cm = withVersion(configMap(ns, "cm-" + i, Integer.toString(i)), rv + i);
+                String value = "{\"type\":\"ADDED\",\"object\":" + client.getKubernetesSerialization().asJson(cm) + "}";
+                producer.send(new ProducerRecord<>(informer.topic(), ChangeFeed.key(ns, "cm-" + i), value));
+            }
+            producer.flush();
+            // no waiting loop: what the topic held is in the cache when catchUp returns
+            assertThat(informer.catchUp(Duration.ofSeconds(30))).isTrue();
+            assertThat(value(informer.store(), ns, "cm-" + count)).isEqualTo(Integer.toString(count));
+            assertThat(informer.store().list(ns)).hasSize(count);
+
+            // calls made together share the wait, and each returns
+            ExecutorService callers = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Boolean>> results = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    results.add(callers.submit(() -> informer.catchUp(Duration.ofSeconds(30))));
+                }
+                for (Future<Boolean> r : results) {
+                    assertThat(r.get(60, TimeUnit.SECONDS)).isTrue();
+                }
+            } finally {
+                callers.shutdownNow();
+            }
         }
     }
 

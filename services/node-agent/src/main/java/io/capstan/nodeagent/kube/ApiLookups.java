@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,12 +27,15 @@ public final class ApiLookups implements Lookups {
     /** The kubelet's words when its service informer has not synced yet. */
     static final String SERVICES_NOT_SYNCED = "services have not yet been read at least once, cannot construct envvars";
 
+    private static final Logger LOG = Logger.getLogger(ApiLookups.class);
     private static final Duration SYNC_WAIT = Duration.ofSeconds(5);
+    private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(2);
 
     private final KubernetesClient client;
     private final Informer<Service> serviceInformer;
     private final Map<String, Optional<?>> seen = new HashMap<>();
     private final Map<String, List<Service>> services = new HashMap<>();
+    private boolean caughtUp;
 
     public ApiLookups(KubernetesClient client, Informer<Service> serviceInformer) {
         this.client = client;
@@ -64,10 +68,23 @@ public final class ApiLookups implements Lookups {
         return once("pv/" + name, () -> client.persistentVolumes().withName(name).get());
     }
 
-    /** Waits a little for the Service informer's first LIST (the agent starts it with the pod informer). */
+    /**
+     * Waits a little for the Service informer's first LIST (the agent starts it with the pod
+     * informer), then for it to catch up with the feed: a Service created before the pod is then
+     * in its variables, as Kubernetes' documentation promises, although the pod and the Service
+     * reach the agent on different topics. A feed that does not answer in time leaves the cache as
+     * fresh as it is, as a lagging service lister would.
+     */
     private boolean synced() {
         try {
-            return serviceInformer.hasSynced() || serviceInformer.waitForSync(SYNC_WAIT);
+            if (!serviceInformer.hasSynced() && !serviceInformer.waitForSync(SYNC_WAIT)) {
+                return false;
+            }
+            if (!caughtUp && !serviceInformer.catchUp(CATCH_UP_WAIT)) {
+                LOG.debugf("the Service informer did not catch up with the feed within %s", CATCH_UP_WAIT);
+            }
+            caughtUp = true;
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
