@@ -14,21 +14,41 @@
 # prints "ok" if this host lets the shim create namespaces and mount what containers need, else
 # the reason.
 #
-# Only builtins and syscall(2): no modules to load, so the shim starts in about a millisecond.
+# Only builtins and syscall(2): no modules to load but strict.pm. Warnings are on through $^W
+# rather than `use warnings`, whose module costs a millisecond of every container start.
 use strict;
-use warnings;
+BEGIN { $^W = 1 }
 
 my %SYSCALLS = (
     'amd64'   => { unshare => 272, mount => 165, sethostname => 170, clock_gettime => 228, setns => 308, setsid => 112 },
     'aarch64' => { unshare => 97,  mount => 40,  sethostname => 161, clock_gettime => 113, setns => 268, setsid => 157 },
 );
-use constant {
-    CLONE_NEWNS => 0x00020000, CLONE_NEWUTS => 0x04000000, CLONE_NEWNET => 0x40000000,
-    MS_RDONLY => 1, MS_NOSUID => 2, MS_NODEV => 4, MS_NOEXEC => 8, MS_REMOUNT => 32, MS_BIND => 4096,
-    MS_REC => 16384, MS_PRIVATE => 1 << 18,
-    TIOCSPTLCK => 0x40045431, TIOCGPTN => 0x80045430, TIOCSWINSZ => 0x5414, TIOCSCTTY => 0x540E,
-    O_RDWR => 2, O_NOCTTY => 0400, WNOHANG => 1, PARTIAL_MAX => 16384,
-};
+# Constants as subs with an empty prototype, which perl inlines (`use constant` would load
+# constant.pm and warnings.pm: two thirds of the shim's start-up time).
+sub CLONE_NEWNS () { 0x00020000 }
+sub CLONE_NEWUTS () { 0x04000000 }
+sub CLONE_NEWNET () { 0x40000000 }
+sub MS_RDONLY () { 1 }
+sub MS_NOSUID () { 2 }
+sub MS_NODEV () { 4 }
+sub MS_NOEXEC () { 8 }
+sub MS_REMOUNT () { 32 }
+sub MS_BIND () { 4096 }
+sub MS_REC () { 16384 }
+sub MS_PRIVATE () { 1 << 18 }
+sub TIOCSPTLCK () { 0x40045431 }
+sub TIOCGPTN () { 0x80045430 }
+sub TIOCSWINSZ () { 0x5414 }
+sub TIOCSCTTY () { 0x540E }
+sub O_RDWR () { 2 }
+sub O_NOCTTY () { 0400 }
+sub WNOHANG () { 1 }
+sub PARTIAL_MAX () { 16384 }
+# errno values (Linux, amd64 and aarch64 alike): naming them through %! would load Errno.pm
+sub ENOENT () { 2 }
+sub EINTR () { 4 }
+sub EAGAIN () { 11 }
+sub EEXIST () { 17 }
 
 # ---- the spec: NUL-separated fields, each operation followed by its fixed number of operands ----
 
@@ -178,8 +198,8 @@ my $EXEC_STATUS = 126;
 sub exec_or_die {
     my @argv = @_;
     die "run: no command specified\n" unless @argv;
-    { no warnings 'exec'; exec { $argv[0] } @argv; }
-    my ($error, $missing) = ("$!", $!{ENOENT});
+    { local $^W = 0; exec { $argv[0] } @argv; }
+    my ($error, $missing) = ("$!", $! == ENOENT);
     $EXEC_STATUS = $missing ? 127 : 126;
     if ($argv[0] !~ m{/} && $missing) {
         die "run: exec: \"$argv[0]\": executable file not found in \$PATH\n";
@@ -202,7 +222,7 @@ sub apply_op {
         open(my $fh, '>>', $a[0]) or die "create: cannot create $a[0]: $!\n";
         close $fh;
     } elsif ($op eq 'symlink') {
-        symlink($a[0], $a[1]) or $!{EEXIST} or die "create: symlink $a[1]: $!\n";
+        symlink($a[0], $a[1]) or $! == EEXIST or die "create: symlink $a[1]: $!\n";
     }
 }
 
@@ -218,7 +238,7 @@ sub make_path {
     for my $part (grep { $_ ne '' } split m{/}, $path) {
         $so_far .= "/$part";
         next if -d $so_far;
-        mkdir($so_far) or $!{EEXIST} or die "create: mkdir $so_far: $!\n";
+        mkdir($so_far) or $! == EEXIST or die "create: mkdir $so_far: $!\n";
     }
 }
 
@@ -250,7 +270,7 @@ sub supervise {
             next unless vec($rout, $fd, 1);
             my $stream = $streams{$fd};
             my $got = sysread($stream->[1], my $chunk, 65536);
-            next if !defined $got && ($!{EINTR} || $!{EAGAIN});
+            next if !defined $got && ($! == EINTR || $! == EAGAIN);
             $ts //= timestamp($sys);
             if (!$got) {
                 $text .= "$ts $stream->[0] F $stream->[2]\n" if $stream->[2] ne '';
@@ -422,7 +442,7 @@ sub relay_tty {
         if (vec($rout, fileno($master), 1)) {
             my $got = sysread($master, my $chunk, 65536);
             if (!$got) {
-                last if defined $status || !($!{EINTR} || $!{EAGAIN});
+                last if defined $status || !($! == EINTR || $! == EAGAIN);
             } else {
                 syswrite(STDOUT, $chunk);
             }
