@@ -380,6 +380,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         // the feed relay owns topic creation and its partition count
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        // no client metrics pushed to the broker (KIP-714): Capstan's broker collects none, and the
+        // reporter's classes (a shaded protobuf among them) would sit in every role's metaspace
+        config.putIfAbsent(ConsumerConfig.ENABLE_METRICS_PUSH_CONFIG, false);
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "informer-" + topic + "-" + Long.toHexString(System.nanoTime()));
         return config;
     }

@@ -5,6 +5,8 @@ import io.capstan.api.registry.ResourceRegistry;
 import io.capstan.api.status.ApiException;
 import io.capstan.schema.OpenApiV2Protobuf;
 import io.capstan.schema.OpenApiV3;
+import io.capstan.schema.UnknownFields;
+import io.capstan.api.registry.ResourceType;
 import io.capstan.store.EtcdStore;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,6 +24,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -113,6 +116,32 @@ public class ApiServer {
                 servers -> relay = new FeedRelay(etcd, registry, servers, meters, identity(), feedConfig.progressIntervalMillis()).start(),
                 () -> LOG.warn("capstan.kafka.bootstrap-servers is not set: no change feed is published"));
         LOG.infof("api-server ready on etcd %s", config.etcdEndpoints());
+        prepareSchemas();
+    }
+
+    /** The kinds a running cluster writes all the time, whose schemas are prepared first. */
+    private static final List<String> BUSIEST = List.of("pods", "events", "leases", "nodes", "endpointslices", "endpoints");
+
+    /**
+     * Prepares the unknown-field schemas of the built-in kinds on a background thread, busiest
+     * first, so the first pods after a start do not pay for them (kube-apiserver also builds its
+     * schemas at start).
+     */
+    private void prepareSchemas() {
+        List<ResourceType> types = registry.all().stream().filter(t -> !t.isCustom())
+                .sorted(Comparator.comparingInt(t -> BUSIEST.contains(t.plural()) ? BUSIEST.indexOf(t.plural()) : BUSIEST.size()))
+                .toList();
+        Thread.ofPlatform().daemon().name("schema-prepare").start(() -> {
+            long start = System.nanoTime();
+            for (ResourceType type : types) {
+                try {
+                    UnknownFields.prepare(type);
+                } catch (RuntimeException e) {
+                    LOG.debugf("preparing the schema of %s failed (it is built at its first write): %s", type.plural(), e);
+                }
+            }
+            LOG.infof("schemas of %d kinds prepared in %d ms", types.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        });
     }
 
     /** The kubernetes Service's endpoints: this api-server's address and HTTP port. */
