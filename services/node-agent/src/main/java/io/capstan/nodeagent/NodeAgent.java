@@ -49,6 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -144,7 +145,7 @@ public class NodeAgent {
                 Backoff.crashLoop(Clock.systemUTC()), Backoff.crashLoop(Clock.systemUTC()), metrics, Clock.systemUTC(), name, nodeIp,
                 facts::allocatable, config.podResyncInterval(),
                 new PodDnsConfigurer(config.clusterDns().orElse(List.of(nodeIp)), config.clusterDomain(), Path.of(config.resolvConf())),
-                serviceInformer);
+                serviceInformer, new Semaphore(parallelPodStarts(), true));
         pods = new PodManager(services, podInformer, config.runtimeRelistInterval());
         metrics.gauges(pods);
         Gauge.builder("kubelet_node_name", () -> 1).tag("node", name).description("The node's name. The count is always 1.")
@@ -255,6 +256,10 @@ public class NodeAgent {
 
     Path stateDir(String name) {
         return Path.of(config.stateDir().orElse(".capstan/node-agent/" + name)).toAbsolutePath();
+    }
+
+    private int parallelPodStarts() {
+        return config.parallelPodStarts() > 0 ? config.parallelPodStarts() : 2 * Runtime.getRuntime().availableProcessors();
     }
 
     private Map<String, Object> kafka() {

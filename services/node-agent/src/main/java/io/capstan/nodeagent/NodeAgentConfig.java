@@ -126,6 +126,13 @@ public interface NodeAgentConfig {
     @WithDefault("15s")
     Duration heapShrinkAfter();
 
+    /**
+     * How many new pods may be between their sandbox and their first started process at once;
+     * the others wait their turn in the order they arrived. 0 means twice the CPUs.
+     */
+    @WithDefault("0")
+    int parallelPodStarts();
+
     /** How often every pod is synced even without events (kubelet's --sync-frequency). */
     @WithDefault("60s")
     Duration podResyncInterval();

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 /**
@@ -26,10 +27,14 @@ import java.util.function.Supplier;
  * @param allocatable the node's allocatable, for resourceFieldRef without a limit
  * @param dns        forms each pod's resolv.conf
  * @param services   every Service, for the service environment variables
+ * @param firstStarts a fair semaphore a pod's first sync holds from its sandbox until its first
+ *                   container process started: new pods start in the order they arrived, a few at
+ *                   a time, instead of all at once sharing the CPUs until the last one is done
  */
 public record PodServices(ContainerRuntime runtime, KubernetesClient client, ApiCalls api, PodEvents events,
                           ScheduledExecutorService timer, ExecutorService executor, Prober prober, VolumeManager volumes,
                           PodIpAllocator ipam, Backoff crashBackoff, Backoff imageBackoff, PodMetrics metrics, Clock clock,
                           String nodeName, String hostIp, Supplier<Map<String, Quantity>> allocatable,
-                          Duration resyncInterval, PodDnsConfigurer dns, Informer<Service> services) {
+                          Duration resyncInterval, PodDnsConfigurer dns, Informer<Service> services,
+                          Semaphore firstStarts) {
 }

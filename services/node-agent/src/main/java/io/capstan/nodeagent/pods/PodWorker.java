@@ -116,6 +116,9 @@ final class PodWorker {
     private long lastWrittenRv;
     private Pod lastWrittenPod;
     private boolean startRecorded;
+    // a turn among new pods (PodServices.firstStarts), held by the first sync until a process started
+    private static final Duration START_GATE_WAIT = Duration.ofSeconds(10);
+    private boolean holdingStartGate;
     private Duration retry = Duration.ZERO;
     private Instant nextWake;
 
@@ -283,6 +286,37 @@ final class PodWorker {
     // ------------------------------------------------------------------ sync
 
     private void sync(Pod p) {
+        try {
+            syncOnce(p);
+        } finally {
+            releaseStartGate();
+        }
+    }
+
+    /**
+     * Waits for a turn among new pods (see {@link PodServices#firstStarts()}), released once a
+     * process started. It orders starts and never blocks one for long: a pod that waited
+     * {@link #START_GATE_WAIT} (others slow in their runtime, a docker pull) goes ahead without.
+     */
+    private void enterStartGate() {
+        if (holdingStartGate || s.firstStarts() == null) {
+            return;
+        }
+        try {
+            holdingStartGate = s.firstStarts().tryAcquire(START_GATE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void releaseStartGate() {
+        if (holdingStartGate) {
+            holdingStartGate = false;
+            s.firstStarts().release();
+        }
+    }
+
+    private void syncOnce(Pod p) {
         restoreOnce(p);
         refreshRuntime();
         if (apiGone) {
@@ -309,6 +343,9 @@ final class PodWorker {
         }
         Lookups lookups = new ApiLookups(s.client(), s.services());
         if (!finished) {
+            if (sandbox == null) {
+                enterStartGate();
+            }
             if (!ensureSandbox(p)) {
                 writeStatus(p);
                 return;
@@ -571,6 +608,7 @@ final class PodWorker {
         try {
             info = s.runtime().startContainer(config);
         } catch (ContainerRuntime.ImagePullFailure e) {
+            releaseStartGate();
             boolean never = "Never".equals(c.getImagePullPolicy());
             String reason = never ? "ErrImageNeverPull" : "ErrImagePull";
             String message = never ? "Container image \"" + c.getImage() + "\" is not present with pull policy of Never" : e.getMessage();
@@ -589,6 +627,7 @@ final class PodWorker {
             s.metrics().containerStartFailed(init, reason);
             return false;
         } catch (ContainerRuntime.RuntimeFailure e) {
+            releaseStartGate();
             String reason = e.reason() == null ? "CreateContainerError" : e.reason();
             s.events().warning(p, c.getName(), init, "Failed", "Error: " + e.getMessage());
             r.waiting = new Waiting(reason, e.getMessage());
@@ -598,6 +637,8 @@ final class PodWorker {
             s.metrics().containerStartFailed(init, reason);
             return false;
         }
+        // the process runs: the next new pod may start while this one's events, hooks and status go out
+        releaseStartGate();
         ContainerInfo older = r.previous;
         r.previous = r.latest;
         r.latest = info;
