@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the pod startup benchmark (bench/pods/REPORT.md, bench/pods/results/latest.json):
-# every role as a real process (two node-agents with the process runtime), 100 pods measured after
-# three unmeasured warm-up bursts of 100 (about 4 minutes in all).
+# every role as a real process (two node-agents with the process runtime), three measured bursts of
+# 100 pods after three unmeasured warm-up bursts of 100 (about 5 minutes in all).
 #
-#   bench/pods/run.sh            BENCH_OPTS="-Dbench.pods=100 -Dbench.concurrency=10 -Dbench.warmupBursts=3"
-#   a freshly started stack:     BENCH_OPTS=-Dbench.warmupBursts=0
+#   bench/pods/run.sh            BENCH_OPTS="-Dbench.pods=100 -Dbench.concurrency=10 -Dbench.warmupBursts=3 -Dbench.measuredBursts=3"
+#   a freshly started stack:     BENCH_OPTS="-Dbench.warmupBursts=0 -Dbench.measuredBursts=1"
 #   diagnostics:                 -Dbench.timeline=FILE (each pod's times, CSV), -Dbench.hold=SECONDS (keep the stack up)
 #   extra JVM flags of a role:   CAPSTAN_APISERVER_JVM=..., CAPSTAN_AGENT_JVM=...
 #
