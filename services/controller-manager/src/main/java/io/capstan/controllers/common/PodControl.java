@@ -35,7 +35,8 @@ public final class PodControl {
      * What a batch of writes left undone.
      *
      * @param notDone    writes that failed or were skipped after a failure
-     * @param firstError the first failure, or null when everything was written
+     * @param firstError the first failure, or null when everything was written or the only
+     *                   failures were creates refused because the namespace is being deleted
      */
     public record Outcome(int notDone, KubernetesClientException firstError) {
         static final Outcome DONE = new Outcome(0, null);
@@ -73,6 +74,7 @@ public final class PodControl {
                 }
                 next += batch;
                 int failed = 0;
+                boolean terminating = false;
                 KubernetesClientException firstError = null;
                 for (Future<Pod> result : results) {
                     try {
@@ -82,13 +84,19 @@ public final class PodControl {
                         expectations.creationObserved(key);
                         KubernetesClientException error = e.getCause() instanceof KubernetesClientException k ? k
                                 : new KubernetesClientException(String.valueOf(e.getCause()), e.getCause());
+                        if (KubeErrors.namespaceTerminating(error)) {
+                            // the namespace is going away with its owner: no event (it could not be written
+                            // there either) and no retry, as upstream's controllers do
+                            terminating = true;
+                            continue;
+                        }
                         events.warning(owner, "FailedCreate", "Error creating: %s", message(error));
                         if (firstError == null) {
                             firstError = error;
                         }
                     }
                 }
-                if (firstError != null) {
+                if (firstError != null || terminating) {
                     int skipped = pods.size() - next;
                     for (int i = 0; i < skipped; i++) {
                         expectations.creationObserved(key);

@@ -100,9 +100,11 @@ public final class JobReconciler implements Reconciler {
                 failure = message(deleted.firstError());
             } else {
                 PodControl.Outcome created = podControl.create(job, key, plan.create());
-                if (created.failed()) {
+                if (created.notDone() > 0) {
                     status = Copies.deepCopy(status);
                     status.setActive(Math.max(0, (status.getActive() == null ? 0 : status.getActive()) - created.notDone()));
+                }
+                if (created.failed()) {
                     failure = "failed to create " + created.notDone() + " pod(s)";
                 }
             }

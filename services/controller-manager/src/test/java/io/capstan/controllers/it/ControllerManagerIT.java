@@ -1,6 +1,15 @@
 package io.capstan.controllers.it;
 
+import io.capstan.controller.ApiClients;
+import io.capstan.controller.EventRecorder;
+import io.capstan.controllers.common.PodControl;
+import io.capstan.controllers.common.PodExpectations;
 import io.capstan.testkit.Kubectl;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.AfterAll;
@@ -186,6 +195,39 @@ class ControllerManagerIT {
             assertThat(kubectl.run("get", resource, "-A", "-o", "jsonpath={.items[*].metadata.namespace}").ok().stdout())
                     .as(resource).doesNotContain(ns);
         }
+    }
+
+    @Test
+    void podCreatesRefusedBecauseTheNamespaceIsBeingDeletedAreNeitherFailuresNorRetried() throws Exception {
+        String ns = "ending";
+        kubectl.run("create", "namespace", ns).ok();
+        // a finalizer keeps the namespace Terminating for as long as the test needs it
+        kubectl.runWithInput("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: hold
+                  finalizers: [test.capstan.io/hold]
+                """, "-n", ns, "apply", "-f", "-").ok();
+        kubectl.run("delete", "namespace", ns, "--wait=false").ok();
+        try (KubernetesClient client = ApiClients.create(Cluster.apiServer.url())) {
+            eventually(() -> "Terminating".equals(client.namespaces().withName(ns).get().getStatus().getPhase()));
+            PodExpectations expectations = new PodExpectations("ReplicaSet");
+            PodControl control = new PodControl(client, expectations, new EventRecorder(client, "test"));
+            ReplicaSet owner = new ReplicaSetBuilder().withNewMetadata().withNamespace(ns).withName("web").withUid("d0e3c5c5-2e5a-4d4c-9a53-0f1b4c1e7a11")
+                    .endMetadata().build();
+            List<Pod> pods = List.of(1, 2, 3).stream().map(i -> new PodBuilder().withNewMetadata().withNamespace(ns).withName("web-" + i)
+                    .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build()).toList();
+
+            PodControl.Outcome outcome = control.create(owner, ns + "/web", pods);
+
+            assertThat(outcome.failed()).as("a refusal every later create would get too is not a failure to retry").isFalse();
+            assertThat(outcome.notDone()).isEqualTo(3);
+            assertThat(expectations.satisfied(ns + "/web")).as("nothing left to wait for").isTrue();
+        } finally {
+            kubectl.run("-n", ns, "patch", "configmap", "hold", "--type=json", "-p", "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]");
+        }
+        eventually(Duration.ofSeconds(60), () -> kubectl.run("get", "namespace", ns).exitCode() != 0);
     }
 
     @Test
