@@ -41,9 +41,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -170,9 +170,8 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private volatile KafkaConsumer<String, String> consumer;
     // true while the feed thread is in its poll loop, where a wakeup only ends the current poll
     private volatile boolean following;
-    // catchUp calls not yet taken up by the feed thread; the semaphore ends its wait for a topic
+    // catchUp calls not yet taken up by the feed thread (which an unpark wakes while it waits for a topic)
     private final ConcurrentLinkedQueue<CompletableFuture<Void>> catchUpRequests = new ConcurrentLinkedQueue<>();
-    private final Semaphore nudge = new Semaphore(0);
 
     // Owned by the feed thread: the list resourceVersion below which every change is cached,
     // and the delete revisions of recently deleted keys (pruned when the floor passes them).
@@ -295,7 +294,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         }
         CompletableFuture<Void> request = new CompletableFuture<>();
         catchUpRequests.add(request);
-        nudge.release();
+        wakeFeedThread();
         KafkaConsumer<String, String> c = consumer;
         if (following && c != null) {
             c.wakeup();
@@ -320,7 +319,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         if (c != null) {
             c.wakeup();
         }
-        nudge.release();
+        wakeFeedThread();
         if (t != null) {
             try {
                 // The wakeup ends a poll; the feed thread then closes its consumer itself. An
@@ -406,7 +405,6 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
                 try {
                     // (requests taken whose end offsets a wakeup interrupted are served again)
                     if (catchUpTo == null && (!catchingUp.isEmpty() || !catchUpRequests.isEmpty())) {
-                        nudge.drainPermits();
                         if (c.assignment().isEmpty()) {
                             assignNewPartitions(c);
                         }
@@ -424,8 +422,12 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
                             assignNewPartitions(c);
                             nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
                         }
-                        if (c.assignment().isEmpty() && nudge.tryAcquire(POLL.toNanos(), TimeUnit.NANOSECONDS)) {
-                            nudge.release();
+                        if (c.assignment().isEmpty()) {
+                            // a poll's worth of waiting for the topic, ended early by catchUp or close
+                            LockSupport.parkNanos(this, POLL.toNanos());
+                            if (Thread.currentThread().isInterrupted()) {
+                                throw new InterruptedException();
+                            }
                         }
                     } else {
                         for (ConsumerRecord<String, String> record : c.poll(POLL)) {
@@ -448,6 +450,14 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
             following = false;
             // a request being served goes back to the queue for the next cycle
             catchingUp.forEach(catchUpRequests::add);
+        }
+    }
+
+    /** Ends the feed thread's wait for its topic to appear (a poll is ended by the consumer's wakeup). */
+    private void wakeFeedThread() {
+        Thread t = feedThread;
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 
