@@ -75,6 +75,7 @@ final class PodWorker {
     private static final Duration MIN_GRACE = Duration.ofSeconds(2);
     private static final Duration POST_START_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration MAX_RETRY = Duration.ofSeconds(10);
+    private static final Duration START_GATE_WAIT = Duration.ofSeconds(10);
     private static final String DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline";
 
     private final PodServices s;
@@ -117,7 +118,6 @@ final class PodWorker {
     private Pod lastWrittenPod;
     private boolean startRecorded;
     // a turn among new pods (PodServices.firstStarts), held by the first sync until a process started
-    private static final Duration START_GATE_WAIT = Duration.ofSeconds(10);
     private boolean holdingStartGate;
     private Duration retry = Duration.ZERO;
     private Instant nextWake;
@@ -299,7 +299,7 @@ final class PodWorker {
      * {@link #START_GATE_WAIT} (others slow in their runtime, a docker pull) goes ahead without.
      */
     private void enterStartGate() {
-        if (holdingStartGate || s.firstStarts() == null) {
+        if (holdingStartGate) {
             return;
         }
         try {
@@ -608,7 +608,6 @@ final class PodWorker {
         try {
             info = s.runtime().startContainer(config);
         } catch (ContainerRuntime.ImagePullFailure e) {
-            releaseStartGate();
             boolean never = "Never".equals(c.getImagePullPolicy());
             String reason = never ? "ErrImageNeverPull" : "ErrImagePull";
             String message = never ? "Container image \"" + c.getImage() + "\" is not present with pull policy of Never" : e.getMessage();
@@ -627,7 +626,6 @@ final class PodWorker {
             s.metrics().containerStartFailed(init, reason);
             return false;
         } catch (ContainerRuntime.RuntimeFailure e) {
-            releaseStartGate();
             String reason = e.reason() == null ? "CreateContainerError" : e.reason();
             s.events().warning(p, c.getName(), init, "Failed", "Error: " + e.getMessage());
             r.waiting = new Waiting(reason, e.getMessage());
@@ -636,9 +634,10 @@ final class PodWorker {
             wakeAt(r.configRetryAt);
             s.metrics().containerStartFailed(init, reason);
             return false;
+        } finally {
+            // started or failed: the next new pod may start while this one's hooks and status go out
+            releaseStartGate();
         }
-        // the process runs: the next new pod may start while this one's events, hooks and status go out
-        releaseStartGate();
         ContainerInfo older = r.previous;
         r.previous = r.latest;
         r.latest = info;
