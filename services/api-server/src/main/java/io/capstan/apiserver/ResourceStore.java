@@ -903,7 +903,7 @@ public final class ResourceStore {
             if (terminating(ns.get())) {
                 throw new ApiException(403, "Forbidden", requestType.qualifiedResource() + " is forbidden: unable to create new content in namespace "
                         + namespace + " because it is being terminated", null, requestType.group(), requestType.plural(),
-                        List.of(new ApiException.Cause("NamespaceTerminating",
+                        List.of(new ApiException.Cause(ApiException.Cause.NAMESPACE_TERMINATING,
                                 "namespace " + namespace + " is terminating", "metadata.namespace")), null, null);
             }
         });

@@ -25,6 +25,8 @@ public class ApiException extends RuntimeException {
 
     /** A cause in {@code details.causes}. */
     public record Cause(String reason, String message, String field) {
+        /** A create refused because its namespace is being deleted (upstream's {@code v1.NamespaceTerminatingCause}). */
+        public static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
     }
 
     public ApiException(int code, String reason, String message) {

@@ -1,14 +1,12 @@
 package io.capstan.controllers.common;
 
+import io.capstan.api.status.ApiException;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** How the controllers describe an API error in Events and logs. */
 public final class KubeErrors {
     private KubeErrors() {
     }
-
-    /** The cause the api-server gives a create refused because its namespace is being deleted. */
-    public static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
 
     /**
      * Whether a write was refused because its namespace is being deleted: every later create there
@@ -17,7 +15,7 @@ public final class KubeErrors {
      */
     public static boolean namespaceTerminating(KubernetesClientException e) {
         return e.getStatus() != null && e.getStatus().getDetails() != null && e.getStatus().getDetails().getCauses() != null
-                && e.getStatus().getDetails().getCauses().stream().anyMatch(c -> NAMESPACE_TERMINATING.equals(c.getReason()));
+                && e.getStatus().getDetails().getCauses().stream().anyMatch(c -> ApiException.Cause.NAMESPACE_TERMINATING.equals(c.getReason()));
     }
 
     /** The Status message the api-server sent, or the client's own message when there is none. */
