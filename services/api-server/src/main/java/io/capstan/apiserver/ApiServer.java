@@ -2,11 +2,11 @@ package io.capstan.apiserver;
 
 import io.capstan.api.json.KubeJson;
 import io.capstan.api.registry.ResourceRegistry;
+import io.capstan.api.registry.ResourceType;
 import io.capstan.api.status.ApiException;
 import io.capstan.schema.OpenApiV2Protobuf;
 import io.capstan.schema.OpenApiV3;
 import io.capstan.schema.UnknownFields;
-import io.capstan.api.registry.ResourceType;
 import io.capstan.store.EtcdStore;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
 public class ApiServer {
     private static final Logger LOG = Logger.getLogger(ApiServer.class);
     private static final int MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+    /** The kinds a running cluster writes all the time, whose schemas are prepared first. */
+    private static final List<String> BUSIEST = List.of("pods", "events", "leases", "nodes", "endpointslices", "endpoints");
 
     @Inject
     ApiServerConfig config;
@@ -118,9 +120,6 @@ public class ApiServer {
         LOG.infof("api-server ready on etcd %s", config.etcdEndpoints());
         prepareSchemas();
     }
-
-    /** The kinds a running cluster writes all the time, whose schemas are prepared first. */
-    private static final List<String> BUSIEST = List.of("pods", "events", "leases", "nodes", "endpointslices", "endpoints");
 
     /**
      * Prepares the unknown-field schemas of the built-in kinds on a background thread, busiest
