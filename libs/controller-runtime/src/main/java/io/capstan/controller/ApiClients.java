@@ -22,11 +22,21 @@ public final class ApiClients {
     public static KubernetesClient create(String url, ObjectMapper mapper, JdkHttpClientFactory http) {
         return new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(url)
-                        .withRequestTimeout(30_000).withConnectionTimeout(10_000).build())
+                        .withRequestTimeout(30_000).withConnectionTimeout(10_000)
+                        // fabric8 builds a TLS context even for plain HTTP, and its default trust
+                        // managers parse the JDK's cacerts (about 1 MB of heap kept for the
+                        // client's life); over http:// nothing is verified, so it is skipped there.
+                        // An https:// api-server keeps the JDK's trust store and full verification.
+                        .withTrustCerts(plainHttp(url))
+                        .build())
                 .withHttpClientFactory(http)
                 // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
                 .withKubernetesSerialization(new Serialization(mapper))
                 .build();
+    }
+
+    static boolean plainHttp(String url) {
+        return url.regionMatches(true, 0, "http://", 0, 7);
     }
 
     /**
