@@ -174,6 +174,11 @@ final class ContainerDir {
     }
 
     private static Map<String, String> keys(Path file) {
+        // a running container has no exit file, and the relist looks every second: no exception
+        // (and its stack trace) for the common case; the catch below still covers a race
+        if (!Files.exists(file)) {
+            return Map.of();
+        }
         try {
             Map<String, String> kv = new HashMap<>();
             for (String line : Files.readAllLines(file)) {
