@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * SO_REUSEPORT, so the node proxies that share a network namespace can all bind a cluster IP.
  * Unbinding closes the server socket only: accepted connections run to their end. A listener
  * whose socket and filter kind stay the same keeps its socket and takes the new config for the
- * next connection. xDS thread only.
+ * next connection. Changed on the xDS thread only; {@link #bound()} and {@link #failed()} may be
+ * read from any thread and show the state of the last completed change (a removed listener leaves
+ * {@link #bound()} only once its socket is closed).
  */
 final class ListenerManager {
     private static final Logger LOG = Logger.getLogger(ListenerManager.class);
@@ -38,6 +40,9 @@ final class ListenerManager {
     private final Map<String, ListenerRuntime> listeners = new HashMap<>();
     /** Listeners that could not bind; retried by the next LDS update. */
     private final Set<String> failed = new HashSet<>();
+    /** What {@link #bound()} and {@link #failed()} answer other threads, published after each change. */
+    private volatile Set<String> boundNow = Set.of();
+    private volatile Set<String> failedNow = Set.of();
 
     ListenerManager(DataPlane dataPlane, EventLoopGroup group) {
         this.dataPlane = dataPlane;
@@ -64,6 +69,7 @@ final class ListenerManager {
         for (ChannelFuture f : closing) {
             f.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
+        publish();
         failed.clear();
         // Every new socket is bound at once and then waited for: a thousand listeners take one
         // round of event-loop tasks instead of a thousand round trips (and the response that
@@ -88,6 +94,12 @@ final class ListenerManager {
                 failed.add(rt.spec().name());
             }
         }
+        publish();
+    }
+
+    private void publish() {
+        boundNow = Set.copyOf(listeners.keySet());
+        failedNow = Set.copyOf(failed);
     }
 
     private ChannelFuture bind(ListenerRuntime rt) {
@@ -135,13 +147,14 @@ final class ListenerManager {
     void closeAll() {
         listeners.values().forEach(ListenerManager::unbind);
         listeners.clear();
+        publish();
     }
 
     Set<String> bound() {
-        return Set.copyOf(listeners.keySet());
+        return boundNow;
     }
 
     Set<String> failed() {
-        return Set.copyOf(failed);
+        return failedNow;
     }
 }
