@@ -35,7 +35,7 @@ public final class ApiClients {
                 .build();
     }
 
-    static boolean plainHttp(String url) {
+    private static boolean plainHttp(String url) {
         return url.regionMatches(true, 0, "http://", 0, 7);
     }
 

@@ -41,15 +41,9 @@ public final class UnknownFields {
      * Empty when every field is declared. Never throws for a malformed object.
      */
     public static List<String> find(ResourceType type, JsonNode object) {
-        UnknownFields walk;
-        ObjectNode root;
-        if (type.isCustom()) {
-            walk = new UnknownFields(ModelSchemas.closure(ObjectMeta.class));
-            root = OpenApiV3.customResourceSchema(type);
-        } else {
-            walk = new UnknownFields(ModelSchemas.closure(type.modelClass()));
-            root = walk.components.get(ModelSchemas.componentName(type.modelClass()));
-        }
+        UnknownFields walk = new UnknownFields(ModelSchemas.closure(closureRoot(type)));
+        ObjectNode root = type.isCustom() ? OpenApiV3.customResourceSchema(type)
+                : walk.components.get(ModelSchemas.componentName(type.modelClass()));
         walk.visit(root, object, "");
         return List.copyOf(walk.found);
     }
@@ -59,7 +53,12 @@ public final class UnknownFields {
      * of the kind: for Pod about half a second of CPU on a fresh JVM, paid by the first pods.
      */
     public static void prepare(ResourceType type) {
-        ModelSchemas.closure(type.isCustom() ? ObjectMeta.class : type.modelClass());
+        ModelSchemas.closure(closureRoot(type));
+    }
+
+    /** The model whose schema closure a kind is checked against: custom kinds only declare their metadata. */
+    private static Class<?> closureRoot(ResourceType type) {
+        return type.isCustom() ? ObjectMeta.class : type.modelClass();
     }
 
     private void visit(JsonNode schema, JsonNode value, String path) {

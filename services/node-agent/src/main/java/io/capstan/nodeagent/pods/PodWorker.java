@@ -299,9 +299,6 @@ final class PodWorker {
      * {@link #START_GATE_WAIT} (others slow in their runtime, a docker pull) goes ahead without.
      */
     private void enterStartGate() {
-        if (holdingStartGate) {
-            return;
-        }
         try {
             holdingStartGate = s.firstStarts().tryAcquire(START_GATE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -51,7 +51,7 @@ final class ProcFs {
     static Optional<Stat> stat(long pid) {
         byte[] buf = new byte[STAT_BUFFER];
         int n;
-        try (InputStream in = Files.newInputStream(Path.of("/proc/" + pid + "/stat"))) {
+        try (InputStream in = Files.newInputStream(PROC.resolve(pid + "/stat"))) {
             n = in.readNBytes(buf, 0, buf.length);
         } catch (IOException gone) {
             return Optional.empty();
