@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -165,10 +166,17 @@ public abstract class ContainerRuntimeContract {
         ContainerInfo started = runtime.startContainer(pod.container("main", "busybox",
                 sh("trap '' TERM; sleep 1000 & echo child $!; while true; do sleep 0.1; done")).build());
         awaitLog(started.id(), l -> l.contains("child "));
-        // the child as the host sees it: in a pid namespace of the container's own, $! is another number
-        ProcessHandle child = ProcessHandle.of(started.pid()).orElseThrow().descendants()
-                .filter(h -> h.info().arguments().map(a -> List.of(a).equals(List.of("1000"))).orElse(false))
-                .findFirst().orElseThrow(() -> new AssertionError("no child \"sleep 1000\" of " + started.pid()));
+        // the child as the host sees it: in a pid namespace of the container's own, $! is another number.
+        // The shell echoes $! right after its fork, before the child has exec'd sleep (until then the
+        // child's arguments are the shell's), so the child is looked for until it is there.
+        AtomicReference<ProcessHandle> sleeper = new AtomicReference<>();
+        awaitTrue(() -> {
+            ProcessHandle.of(started.pid()).orElseThrow().descendants()
+                    .filter(h -> h.info().arguments().map(a -> List.of(a).equals(List.of("1000"))).orElse(false))
+                    .findFirst().ifPresent(sleeper::set);
+            return sleeper.get() != null;
+        }, "a child \"sleep 1000\" of " + started.pid());
+        ProcessHandle child = sleeper.get();
         Instant before = Instant.now();
 
         ContainerInfo stopped = runtime.stopContainer(started.id(), Duration.ofSeconds(1));
