@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
@@ -18,8 +19,8 @@ public final class ApiClients {
         return create(url, new ObjectMapper(), new JdkHttpClientFactory());
     }
 
-    /** As {@link #create(String)}, decoding with {@code mapper} over {@code http}. */
-    public static KubernetesClient create(String url, ObjectMapper mapper, JdkHttpClientFactory http) {
+    /** As {@link #create(String)}, decoding with {@code mapper} over {@code http} (fabric8's JDK or Vert.x client). */
+    public static KubernetesClient create(String url, ObjectMapper mapper, HttpClient.Factory http) {
         return new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(url)
                         .withRequestTimeout(30_000).withConnectionTimeout(10_000)

@@ -25,13 +25,16 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServerStart;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -75,6 +78,9 @@ public class NodeAgent {
     @Inject
     Instance<ContainerRuntime> runtimes;
 
+    @Inject
+    Vertx vertx;
+
     private volatile int httpPort;
     private KubernetesClient client;
     private ScheduledExecutorService timer;
@@ -93,18 +99,31 @@ public class NodeAgent {
     }
 
     void onStart(@Observes StartupEvent event) {
-        client = ApiClients.create(config.apiServerUrl(), new ObjectMapper(), new JdkHttpClientFactory() {
-            @Override
-            protected java.net.http.HttpClient.Builder createNewHttpClientBuilder() {
-                // HTTP callbacks on virtual threads instead of a cached pool of platform threads (memory)
-                return java.net.http.HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor());
-            }
-        });
+        client = ApiClients.create(config.apiServerUrl(), new ObjectMapper(), httpClients());
         if (config.simulatedNodes() > 0) {
             startSimulated();
         } else {
             startNode();
         }
+    }
+
+    /**
+     * A node's agent talks to the api-server over the Vert.x that Quarkus already runs for the kubelet API: the JDK's
+     * HTTP client would load about 220 more classes and its own selector thread (bench/pods: 1.3 MB less RSS settled,
+     * 5 MB less at the peak). The simulated nodes keep the JDK's client, whose HTTP/2 carries their thousands of
+     * concurrent heartbeats over one connection (bench/scheduler measured it).
+     */
+    private HttpClient.Factory httpClients() {
+        if (config.simulatedNodes() == 0) {
+            return new VertxHttpClientFactory(vertx);
+        }
+        return new JdkHttpClientFactory() {
+            @Override
+            protected java.net.http.HttpClient.Builder createNewHttpClientBuilder() {
+                // HTTP callbacks on virtual threads instead of a cached pool of platform threads (memory)
+                return java.net.http.HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor());
+            }
+        };
     }
 
     private void startNode() {
