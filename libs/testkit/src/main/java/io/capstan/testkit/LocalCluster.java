@@ -5,10 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Every Capstan role as a real process, as {@code ./capstan up} runs them: etcd, Kafka, the
@@ -18,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * addresses (127.0.1.N, pods in 127.244.N.0/24) do not collide with a cluster of
  * {@code ./capstan up} on the same machine. The controller-manager notices silent nodes after 20 s
  * (two missed 10 s Lease renewals) and evicts after 5 s more, so a test can watch pods move in
- * seconds rather than Kubernetes' default five minutes. Closing it stops every role and kills the pods' processes, which outlive
+ * seconds rather than Kubernetes' default five minutes. Closing it (or the JVM's exit, or a failed start) stops every role and kills the pods' processes, which outlive
  * their node-agent by design.
  */
 public final class LocalCluster implements AutoCloseable {
@@ -67,35 +69,46 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, Integer> dnsPorts = new LinkedHashMap<>();
     private final String podNetwork;
 
+    /** Tears the stack down if the JVM ends without {@link #close()}: a bench stopped with Ctrl-C, a test JVM killed with SIGTERM. */
+    private final Thread exitHook = new Thread(this::teardown, "local-cluster-teardown");
+    private final AtomicBoolean closed = new AtomicBoolean();
+
     private LocalCluster(int nodes, boolean withMesh, String podNetwork) throws IOException {
         this.podNetwork = podNetwork;
         stateDir = Files.createTempDirectory("capstan-e2e");
-        firstIndex = 100 + ThreadLocalRandom.current().nextInt(140);
-        etcd = EtcdProcess.start();
-        kafka = KafkaProcess.start();
-        apiServer = ApiServerProcess.start(etcd.endpoint(), kafka.bootstrapServers());
-        controllerManager = ServiceProcess.start("controller-manager", "services/controller-manager", "127.0.0.1", FreePorts.next(),
-                Map.of("capstan.controller-manager.api-server-url", apiServer.url(),
-                        "capstan.controller-manager.etcd-endpoints", etcd.endpoint(),
-                        "capstan.controller-manager.kafka-bootstrap-servers", kafka.bootstrapServers(),
-                        "capstan.controller-manager.data-dir", stateDir.resolve("controller-manager").toString(),
-                        "capstan.controller-manager.node-monitor-grace-period", "20s",
-                        "capstan.controller-manager.default-toleration-seconds", "5"), SERVICE_JVM);
-        scheduler = ServiceProcess.start("scheduler", "services/scheduler", "127.0.0.1", FreePorts.next(),
-                Map.of("capstan.scheduler.api-server-url", apiServer.url(),
-                        "capstan.scheduler.etcd-endpoints", etcd.endpoint(),
-                        "capstan.scheduler.kafka-bootstrap-servers", kafka.bootstrapServers()), SERVICE_JVM);
-        xdsPort = withMesh ? FreePorts.next() : -1;
-        mesh = withMesh ? ServiceProcess.start("mesh", "mesh/control-plane", "127.0.0.1", FreePorts.next(),
-                Map.of("capstan.mesh.api-server-url", apiServer.url(),
-                        "capstan.mesh.kafka-bootstrap-servers", kafka.bootstrapServers(),
-                        "capstan.mesh.xds-port", Integer.toString(xdsPort)), SERVICE_JVM, "/q/health/ready") : null;
-        for (int i = 0; i < nodes; i++) {
-            String node = nodeName(i);
-            if (withMesh) {
-                startProxy(node);
+        Runtime.getRuntime().addShutdownHook(exitHook);
+        try {
+            firstIndex = 100 + ThreadLocalRandom.current().nextInt(140);
+            etcd = EtcdProcess.start();
+            kafka = KafkaProcess.start();
+            apiServer = ApiServerProcess.start(etcd.endpoint(), kafka.bootstrapServers());
+            controllerManager = ServiceProcess.start("controller-manager", "services/controller-manager", "127.0.0.1", FreePorts.next(),
+                    Map.of("capstan.controller-manager.api-server-url", apiServer.url(),
+                            "capstan.controller-manager.etcd-endpoints", etcd.endpoint(),
+                            "capstan.controller-manager.kafka-bootstrap-servers", kafka.bootstrapServers(),
+                            "capstan.controller-manager.data-dir", stateDir.resolve("controller-manager").toString(),
+                            "capstan.controller-manager.node-monitor-grace-period", "20s",
+                            "capstan.controller-manager.default-toleration-seconds", "5"), SERVICE_JVM);
+            scheduler = ServiceProcess.start("scheduler", "services/scheduler", "127.0.0.1", FreePorts.next(),
+                    Map.of("capstan.scheduler.api-server-url", apiServer.url(),
+                            "capstan.scheduler.etcd-endpoints", etcd.endpoint(),
+                            "capstan.scheduler.kafka-bootstrap-servers", kafka.bootstrapServers()), SERVICE_JVM);
+            xdsPort = withMesh ? FreePorts.next() : -1;
+            mesh = withMesh ? ServiceProcess.start("mesh", "mesh/control-plane", "127.0.0.1", FreePorts.next(),
+                    Map.of("capstan.mesh.api-server-url", apiServer.url(),
+                            "capstan.mesh.kafka-bootstrap-servers", kafka.bootstrapServers(),
+                            "capstan.mesh.xds-port", Integer.toString(xdsPort)), SERVICE_JVM, "/q/health/ready") : null;
+            for (int i = 0; i < nodes; i++) {
+                String node = nodeName(i);
+                if (withMesh) {
+                    startProxy(node);
+                }
+                startAgent(node);
             }
-            startAgent(node);
+        } catch (RuntimeException | Error e) {
+            // what did start does not wait for the JVM's exit
+            close();
+            throw e;
         }
     }
 
@@ -211,10 +224,23 @@ public final class LocalCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs, or has run, the same teardown
+        }
+        teardown();
+    }
+
+    /** Stops what has started (a failed start leaves later roles null), once. */
+    private void teardown() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         List<AutoCloseable> all = new ArrayList<>(agents.values());
         all.addAll(proxies.values());
         all.add(mesh);
-        all.addAll(List.of(scheduler, controllerManager, apiServer, kafka, etcd));
+        all.addAll(Arrays.asList(scheduler, controllerManager, apiServer, kafka, etcd));
         for (AutoCloseable c : all) {
             try {
                 if (c != null) {
