@@ -8,6 +8,8 @@
 #   diagnostics:                 -Dbench.timeline=FILE (each pod's times, CSV), -Dbench.hold=SECONDS (keep the stack up)
 #   extra JVM flags of a role:   CAPSTAN_APISERVER_JVM=..., CAPSTAN_AGENT_JVM=...
 #
+# Ctrl-C (or SIGTERM) stops the whole stack and the pods' processes with the bench.
+#
 # The services must be packaged (./mvnw install -DskipTests); this small module is compiled
 # offline if its classes are missing.
 set -euo pipefail
