@@ -71,7 +71,7 @@ public final class ApiServerProcess implements AutoCloseable {
                 cmd.add("-Dcapstan.kafka.bootstrap-servers=" + kafka);
             }
             cmd.addAll(List.of("-jar", jar));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = ExitReaper.adopt(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
             ApiServerProcess server = new ApiServerProcess(p, port, log);
             server.awaitReady();
             return server;
@@ -138,5 +138,6 @@ public final class ApiServerProcess implements AutoCloseable {
     @Override
     public void close() {
         process.destroyForcibly();
+        ExitReaper.release(process);
     }
 }

@@ -48,7 +48,7 @@ public final class EtcdProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("etcd.log").toFile());
             pb.environment().put("ETCD_UNSUPPORTED_ARCH", "");
-            Process p = pb.start();
+            Process p = ExitReaper.adopt(pb.start());
             EtcdProcess etcd = new EtcdProcess(p, dir, client);
             etcd.awaitListening(Duration.ofSeconds(20));
             return etcd;
@@ -103,6 +103,7 @@ public final class EtcdProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        ExitReaper.release(process);
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

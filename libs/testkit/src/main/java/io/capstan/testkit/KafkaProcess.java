@@ -40,15 +40,12 @@ public final class KafkaProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final int controllerPort;
-    private final Thread reaper;
 
     private KafkaProcess(Process process, Path dir, int port, int controllerPort) {
         this.process = process;
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
-        this.reaper = new Thread(process::destroyForcibly, "kafka-process-reaper");
-        Runtime.getRuntime().addShutdownHook(reaper);
     }
 
     /** Starts a broker with Capstan's test settings and waits until it serves clients. */
@@ -100,7 +97,7 @@ public final class KafkaProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
-            kafka = new KafkaProcess(p, dir, port, controllerPort);
+            kafka = new KafkaProcess(ExitReaper.adopt(p), dir, port, controllerPort);
             kafka.awaitReady(START_TIMEOUT);
             return kafka;
         } catch (IOException e) {
@@ -178,11 +175,7 @@ public final class KafkaProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(reaper);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook runs anyway
-        }
+        ExitReaper.release(process);
         deleteTree(dir);
     }
 

@@ -69,7 +69,11 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, Integer> dnsPorts = new LinkedHashMap<>();
     private final String podNetwork;
 
-    /** Tears the stack down if the JVM ends without {@link #close()}: a bench stopped with Ctrl-C, a test JVM killed with SIGTERM. */
+    /**
+     * Tears the stack down if the JVM ends without {@link #close()} (a bench stopped with Ctrl-C, a test JVM killed
+     * with SIGTERM): {@link ExitReaper} kills each role's process anyway; this kills the pods' processes too, once
+     * the agents that would restart them are gone.
+     */
     private final Thread exitHook = new Thread(this::teardown, "local-cluster-teardown");
     private final AtomicBoolean closed = new AtomicBoolean();
 

@@ -80,7 +80,7 @@ public final class ServiceProcess implements AutoCloseable {
             cmd.addAll(List.of("-jar", jar.toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("MALLOC_ARENA_MAX", "2"); // as ./capstan runs the roles: fewer glibc arenas, less RSS
-            Process p = pb.start();
+            Process p = ExitReaper.adopt(pb.start());
             ServiceProcess service = new ServiceProcess(name, p, host, port, log);
             try {
                 service.awaitHealthy(healthPath, Duration.ofSeconds(90));
@@ -165,5 +165,6 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        ExitReaper.release(process);
     }
 }
