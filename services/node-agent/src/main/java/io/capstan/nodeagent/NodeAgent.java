@@ -114,16 +114,16 @@ public class NodeAgent {
      * concurrent heartbeats over one connection (bench/scheduler measured it).
      */
     private HttpClient.Factory httpClients() {
-        if (config.simulatedNodes() == 0) {
-            return new VertxHttpClientFactory(vertx);
+        if (config.simulatedNodes() > 0) {
+            return new JdkHttpClientFactory() {
+                @Override
+                protected java.net.http.HttpClient.Builder createNewHttpClientBuilder() {
+                    // HTTP callbacks on virtual threads instead of a cached pool of platform threads (memory)
+                    return java.net.http.HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor());
+                }
+            };
         }
-        return new JdkHttpClientFactory() {
-            @Override
-            protected java.net.http.HttpClient.Builder createNewHttpClientBuilder() {
-                // HTTP callbacks on virtual threads instead of a cached pool of platform threads (memory)
-                return java.net.http.HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor());
-            }
-        };
+        return new VertxHttpClientFactory(vertx);
     }
 
     private void startNode() {
