@@ -76,4 +76,30 @@ class InformerDecodeTest {
             assertThat(pod.getMetadata().getManagedFields()).hasSize(1);
         }
     }
+
+    @Test
+    void anInequalitySelectedInformerDecodesWhatItsTextProvesToMatchAndTestsTheRest() {
+        try (Informer<Pod> informer = new Informer<>(Pod.class, client, KAFKA,
+                Informer.Options.defaults().withFieldSelector("status.phase!=Succeeded,status.phase!=Failed")).dropManagedFields()) {
+            informer.apply(pod("running", 3, "Running", "mark:ok"));
+            informer.apply(pod("done", 4, "Succeeded", "mark:ok"));
+            // "Failed" in a message, not the phase: tested through the tree, and kept
+            informer.apply(pod("retried", 5, "Running", "Failed"));
+            assertThat(informer.store().list()).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("running", "retried");
+            Pod running = informer.store().get("ns", "running").orElseThrow();
+            assertThat(running.getStatus().getMessage()).isEqualTo("mark:ok!");
+            assertThat(running.getMetadata().getManagedFields()).isEmpty();
+            assertThat(informer.store().get("ns", "retried").orElseThrow().getMetadata().getManagedFields()).isEmpty();
+            // a cached pod that stops matching leaves the cache as deleted
+            informer.apply(pod("running", 6, "Failed", "mark:ok"));
+            assertThat(informer.store().get("ns", "running")).isEmpty();
+        }
+    }
+
+    private static String pod(String name, int revision, String phase, String message) {
+        return ("{\"type\":\"MODIFIED\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"ns\","
+                + "\"name\":\"%s\",\"resourceVersion\":\"%d\",\"managedFields\":[{\"manager\":\"x\",\"operation\":\"Update\","
+                + "\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{}}]},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]},"
+                + "\"status\":{\"phase\":\"%s\",\"message\":\"%s\"}}}").formatted(name, revision, phase, message);
+    }
 }

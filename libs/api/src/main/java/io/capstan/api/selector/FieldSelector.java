@@ -114,6 +114,25 @@ public final class FieldSelector {
         return List.copyOf(literals);
     }
 
+    /**
+     * The JSON string literals (quoted) whose absence from an object's JSON text proves that the
+     * object matches: when every term is an inequality on a string field with a value that needs
+     * no escaping, a text that contains none of the values cannot hold one of them in a selected
+     * field. Null when a term does not allow this (an equality, a boolean or number field, a value
+     * with other characters). A reader of many objects may then decode a matching one without
+     * building a tree to test it first ({@code status.phase!=Succeeded,status.phase!=Failed}).
+     */
+    public List<String> excludedLiterals() {
+        List<String> literals = new ArrayList<>();
+        for (Term t : terms) {
+            if (t.equals || NOT_STRINGS.contains(t.field) || !PLAIN.matcher(t.value).matches()) {
+                return null;
+            }
+            literals.add("\"" + t.value + "\"");
+        }
+        return List.copyOf(literals);
+    }
+
     /** The name this selector pins with {@code metadata.name=x}, or null. */
     public String exactName() {
         for (Term t : terms) {

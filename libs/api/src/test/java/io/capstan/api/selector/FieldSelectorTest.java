@@ -56,6 +56,24 @@ class FieldSelectorTest {
     }
 
     @Test
+    void excludedLiteralsAreTheQuotedValuesOfPlainStringInequalitiesOnly() {
+        assertThat(FieldSelector.parse("status.phase!=Succeeded,status.phase!=Failed", "Pod").excludedLiterals())
+                .containsExactly("\"Succeeded\"", "\"Failed\"");
+        assertThat(FieldSelector.parse("", "Pod").excludedLiterals()).as("everything").isEmpty();
+        assertThat(FieldSelector.parse("status.phase!=Failed,spec.nodeName=n1", "Pod").excludedLiterals()).as("an equality").isNull();
+        assertThat(FieldSelector.parse("spec.hostNetwork!=true", "Pod").excludedLiterals()).as("a JSON boolean").isNull();
+        assertThat(FieldSelector.parse("metadata.name!=a\"b", "Pod").excludedLiterals()).as("escaped in JSON").isNull();
+        // a text without any of them matches
+        for (String selector : new String[]{"status.phase!=Succeeded", "status.phase!=Running", "metadata.name!=web-2,spec.nodeName!=n9"}) {
+            FieldSelector s = FieldSelector.parse(selector, "Pod");
+            String text = POD.toString();
+            if (s.excludedLiterals().stream().noneMatch(text::contains)) {
+                assertThat(s.matches(POD)).as(selector).isTrue();
+            }
+        }
+    }
+
+    @Test
     void requiredLiteralsAreTheQuotedValuesOfPlainStringEqualities() {
         assertThat(FieldSelector.parse("spec.nodeName=node-1", "Pod").requiredLiterals()).containsExactly("\"node-1\"");
         assertThat(FieldSelector.parse("metadata.namespace=default,spec.nodeName==n.1", "Pod").requiredLiterals())
