@@ -243,14 +243,14 @@ public final class SimulatedNodes implements AutoCloseable {
 
     private void register(SimNode n) {
         Instant now = clock.instant();
-        limiter.submit(() -> api.sendAsync("POST", "/api/v1/nodes", "application/json", json.asJson(node(n, now))))
+        limiter.submitUrgent(() -> api.sendAsync("POST", "/api/v1/nodes", "application/json", json.asJson(node(n, now))))
                 .thenCompose(r -> {
                     if (r.ok()) {
                         n.uid = r.json().path("metadata").path("uid").asText();
                         return CompletableFuture.completedFuture(true);
                     }
                     if (r.code() == 409) {
-                        return limiter.submit(() -> api.sendAsync("GET", "/api/v1/nodes/" + n.name, null, null)).thenCompose(g -> {
+                        return limiter.submitUrgent(() -> api.sendAsync("GET", "/api/v1/nodes/" + n.name, null, null)).thenCompose(g -> {
                             n.uid = g.json().path("metadata").path("uid").asText(null);
                             return postStatus(n).thenApply(ok -> n.uid != null);
                         });
@@ -296,16 +296,18 @@ public final class SimulatedNodes implements AutoCloseable {
         if (!n.busy.compareAndSet(false, true)) {
             return;
         }
-        Instant now = clock.instant();
         long start = System.nanoTime();
-        ObjectNode spec = ApiCalls.json().createObjectNode();
-        spec.putObject("spec").put("holderIdentity", n.name).put("leaseDurationSeconds", NodeStatusModel.LEASE_DURATION_SECONDS)
-                .put("renewTime", NodeStatusModel.microTime(now));
-        limiter.submit(() -> api.sendAsync("PATCH", LEASES + "/" + n.name, ApiCalls.MERGE_PATCH, spec.toString()))
+        // urgent, and the renewTime is the time it is sent: a heartbeat that waited is not an old one
+        limiter.submitUrgent(() -> {
+                    ObjectNode spec = ApiCalls.json().createObjectNode();
+                    spec.putObject("spec").put("holderIdentity", n.name).put("leaseDurationSeconds", NodeStatusModel.LEASE_DURATION_SECONDS)
+                            .put("renewTime", NodeStatusModel.microTime(clock.instant()));
+                    return api.sendAsync("PATCH", LEASES + "/" + n.name, ApiCalls.MERGE_PATCH, spec.toString());
+                })
                 .thenCompose(r -> {
                     if (r.code() == 404) {
-                        Lease lease = NodeStatusModel.lease(n.name, n.uid, now);
-                        return limiter.submit(() -> api.sendAsync("POST", LEASES, "application/json", json.asJson(lease)));
+                        return limiter.submitUrgent(() -> api.sendAsync("POST", LEASES, "application/json",
+                                json.asJson(NodeStatusModel.lease(n.name, n.uid, clock.instant()))));
                     }
                     return CompletableFuture.completedFuture(r);
                 })
@@ -322,10 +324,12 @@ public final class SimulatedNodes implements AutoCloseable {
     }
 
     private CompletableFuture<Boolean> postStatus(SimNode n) {
-        NodeStatus status = NodeStatusModel.status(facts(n), List.of(), clock.instant());
-        ObjectNode patch = ApiCalls.json().createObjectNode();
-        patch.set("status", json.convertValue(status, ObjectNode.class));
-        return limiter.submit(() -> api.sendAsync("PATCH", "/api/v1/nodes/" + n.name + "/status", ApiCalls.MERGE_PATCH, patch.toString()))
+        return limiter.submitUrgent(() -> {
+                    NodeStatus status = NodeStatusModel.status(facts(n), List.of(), clock.instant());
+                    ObjectNode patch = ApiCalls.json().createObjectNode();
+                    patch.set("status", json.convertValue(status, ObjectNode.class));
+                    return api.sendAsync("PATCH", "/api/v1/nodes/" + n.name + "/status", ApiCalls.MERGE_PATCH, patch.toString());
+                })
                 .handle((r, error) -> error == null && r.ok());
     }
 

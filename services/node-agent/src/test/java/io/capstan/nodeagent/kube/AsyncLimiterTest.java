@@ -38,4 +38,31 @@ class AsyncLimiterTest {
         assertThat(results.get(4).join()).isEqualTo("e");
         assertThat(limiter.inFlight()).isZero();
     }
+
+    @Test
+    void urgentRequestsGoAheadOfQueuedOnesButNotOfEachOther() {
+        AsyncLimiter limiter = new AsyncLimiter(1);
+        List<CompletableFuture<String>> pending = new ArrayList<>();
+        List<String> started = new ArrayList<>();
+        for (String name : List.of("status-1", "status-2", "lease-1", "status-3", "lease-2")) {
+            java.util.function.Supplier<CompletableFuture<String>> request = () -> {
+                started.add(name);
+                CompletableFuture<String> f = new CompletableFuture<>();
+                pending.add(f);
+                return f;
+            };
+            if (name.startsWith("lease")) {
+                limiter.submitUrgent(request);
+            } else {
+                limiter.submit(request);
+            }
+        }
+        assertThat(limiter.queued()).isEqualTo(4);
+        for (int i = 0; i < 5; i++) {
+            pending.get(i).complete("ok");
+        }
+        assertThat(started).containsExactly("status-1", "lease-1", "lease-2", "status-2", "status-3");
+        assertThat(limiter.inFlight()).isZero();
+        assertThat(limiter.queued()).isZero();
+    }
 }
