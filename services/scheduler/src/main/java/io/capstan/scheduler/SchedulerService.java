@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -146,7 +147,9 @@ public class SchedulerService {
             Map<String, Scheduler.Profile> profiles = new LinkedHashMap<>();
             Registry pluginRegistry = DefaultPlugins.registry();
             for (String name : profileNames()) {
-                EventWriter recorder = new EventWriter(api, name, identity(), 2);
+                EventWriter recorder = new EventWriter(api, name, identity(), 2, Counter.builder("capstan_scheduler_events_dropped")
+                        .description("Events the scheduler did not write because its queue of events to write was full")
+                        .tag("profile", name).register(registry));
                 recorders.add(recorder);
                 ApiPodActions actions = new ApiPodActions(api, recorder, name);
                 Framework fw = buildFramework(name, pluginRegistry, snapshot, queue, actions);

@@ -98,6 +98,10 @@ final class Report {
             JsonNode m = run.path("schedulerMetrics");
             return m.path("attempts_scheduled").asLong() + " / " + m.path("attempts_unschedulable").asLong() + " / " + m.path("attempts_error").asLong();
         });
+        row(b, r, "Scheduler events not written, its event queue full (of one Scheduled event per attempt)", run -> {
+            JsonNode m = run.path("schedulerMetrics");
+            return m.has("eventsDropped") ? m.path("eventsDropped").asLong() + " of " + m.path("attempts_scheduled").asLong() : "not recorded";
+        });
         row(b, r, "Scheduler GC pauses over the run (s)", run -> fmt(run.path("schedulerMetrics").path("gcPauseSeconds").asDouble()));
         row(b, r, "Pods per node at the end: nodes used / min / max", run -> {
             JsonNode p = run.path("podsPerNode");

@@ -401,6 +401,10 @@ public final class SchedulerBench {
             gcSeconds += Double.parseDouble(gc.group(1));
         }
         m.put("gcPauseSeconds", gcSeconds);
+        Matcher dropped = Pattern.compile("capstan_scheduler_events_dropped_total\\{[^}]*profile=\"default-scheduler\"[^}]*} ([0-9.E+-]+)").matcher(text);
+        if (dropped.find()) {
+            m.put("eventsDropped", (long) Double.parseDouble(dropped.group(1)));
+        }
         return m;
     }
 

@@ -3,6 +3,7 @@ package io.capstan.scheduler.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.micrometer.core.instrument.Counter;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -35,13 +36,14 @@ public final class EventWriter implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventWriter.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_CACHED = 4096;
-    private static final int QUEUE = 2000;
+    static final int QUEUE = 2000;
 
     private final ApiClient api;
     private final String component;
     private final String instance;
     private final ThreadPoolExecutor writers;
     private final AtomicLong dropped = new AtomicLong();
+    private final Counter droppedEvents;
     private volatile long lastDropLog;
 
     private record Key(String namespace, String uid, String name, String type, String reason, String message) {
@@ -63,7 +65,13 @@ public final class EventWriter implements AutoCloseable {
      * @param instance  {@code reportingInstance}: this replica's identity
      */
     public EventWriter(ApiClient api, String component, String instance, int writerThreads) {
+        this(api, component, instance, writerThreads, null);
+    }
+
+    /** @param droppedEvents counts the events dropped (a full queue), or null */
+    public EventWriter(ApiClient api, String component, String instance, int writerThreads, Counter droppedEvents) {
         this.api = api;
+        this.droppedEvents = droppedEvents;
         this.component = component;
         this.instance = instance;
         AtomicInteger n = new AtomicInteger();
@@ -83,15 +91,32 @@ public final class EventWriter implements AutoCloseable {
         String apiVersion = involved.getApiVersion() == null ? "v1" : involved.getApiVersion();
         String rv = involved.getMetadata().getResourceVersion();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        if (writers.getQueue().remainingCapacity() == 0) {
+            // full: drop without the cost of a RejectedExecutionException (thousands a second in a burst)
+            drop(type, reason, namespace, name);
+            return;
+        }
         try {
             writers.execute(() -> write(new Key(namespace, uid, name, type, reason, message), apiVersion, kind, rv, action, now));
         } catch (RejectedExecutionException e) {
-            long d = dropped.incrementAndGet();
-            long t = System.nanoTime();
-            if (t - lastDropLog > TimeUnit.SECONDS.toNanos(10)) {
-                lastDropLog = t;
-                LOG.warnf("events dropped (writer busy or closed): %d so far; latest %s %s %s/%s", d, type, reason, namespace, name);
-            }
+            drop(type, reason, namespace, name);
+        }
+    }
+
+    /** Events dropped so far because the queue was full or the writer closed. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    private void drop(String type, String reason, String namespace, String name) {
+        long d = dropped.incrementAndGet();
+        if (droppedEvents != null) {
+            droppedEvents.increment();
+        }
+        long t = System.nanoTime();
+        if (t - lastDropLog > TimeUnit.SECONDS.toNanos(10)) {
+            lastDropLog = t;
+            LOG.warnf("events dropped (writer busy or closed): %d so far; latest %s %s %s/%s", d, type, reason, namespace, name);
         }
     }
 

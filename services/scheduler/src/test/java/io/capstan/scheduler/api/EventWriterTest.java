@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.capstan.scheduler.testing.TestPod;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,5 +75,41 @@ class EventWriterTest {
         assertThat(bodies.get(1).path("count").asInt()).isEqualTo(2);
         assertThat(requests.get(2)).isEqualTo("POST /api/v1/namespaces/default/events");
         assertThat(bodies.get(2).path("reason").asText()).isEqualTo("Scheduled");
+    }
+
+    @Test
+    void aFullQueueDropsEventsAndCountsThemWithoutBlocking() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getRequestBody().readAllBytes();
+            byte[] ok = "{}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(201, ok.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(ok);
+            }
+        });
+        server.start();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Counter counter = registry.counter("capstan_scheduler_events_dropped");
+        try (ApiClient api = new ApiClient("http://127.0.0.1:" + server.getAddress().getPort(), 2, Duration.ofSeconds(5))) {
+            EventWriter events = new EventWriter(api, "default-scheduler", "replica-1", 1, counter);
+            int sent = EventWriter.QUEUE + 10;
+            long start = System.nanoTime();
+            for (int i = 0; i < sent; i++) {
+                events.event(TestPod.pod("p-" + i).build(), "Normal", "Scheduled", "Binding", "Successfully assigned default/p-" + i + " to n");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("never waits for the writer").isLessThan(Duration.ofSeconds(10));
+            // one in the writer's hands (once it took it), QUEUE waiting, the rest dropped
+            assertThat(events.dropped()).isBetween(9L, 10L);
+            assertThat(counter.count()).isEqualTo(events.dropped());
+            release.countDown();
+            events.close();
+        }
     }
 }
