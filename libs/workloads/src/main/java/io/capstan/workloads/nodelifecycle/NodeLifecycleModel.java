@@ -104,6 +104,29 @@ public final class NodeLifecycleModel {
     }
 
     /**
+     * Whether a renewal of the node's lease can change what {@link #desired} plans now: only for a
+     * node that is not Ready. A Ready node's lease is looked at when it could expire, the
+     * {@link Plan#requeueAfter} of its last pass (upstream's monitor looks on a period too).
+     */
+    public static boolean leaseRenewalMatters(Node node) {
+        return !isReady(node);
+    }
+
+    /**
+     * Whether a change of one of the node's pods can change what {@link #desired} plans: on a node
+     * that is not Ready (its pods are marked not ready) or has a NoExecute taint (pods that do not
+     * tolerate it are evicted). A node becoming so is a change of the node, and its pass sees every pod.
+     */
+    public static boolean podChangesMatter(Node node) {
+        return !isReady(node) || taintsOf(node).stream().anyMatch(t -> NO_EXECUTE.equals(t.getEffect()));
+    }
+
+    private static boolean isReady(Node node) {
+        NodeCondition ready = condition(conditions(node), "Ready");
+        return ready != null && "True".equals(ready.getStatus());
+    }
+
+    /**
      * One pass over a node.
      *
      * @param lease the node's Lease (named after the node in {@value #LEASE_NAMESPACE}), or null
