@@ -148,9 +148,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     /**
      * Decodes feed objects straight into {@code T} (no tree, see {@link #decode}): a copy of the
-     * client's mapper when {@link ApiClients} made the client and every feed object belongs (or
-     * its text can prove it does, see {@link #surelyBelongs}), else null and feed objects go
-     * through a tree.
+     * client's mapper when {@link ApiClients} made the client and a feed object's text can prove
+     * it belongs ({@link #surelyBelongs}: always, without a filter or selector), else null and
+     * feed objects go through a tree.
      */
     private final ObjectMapper models;
     private volatile ObjectMapper modelsWithoutManagedFields;
@@ -165,9 +165,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
     private final Predicate<JsonNode> belongs;
     // what a feed event's text must contain to belong (the field selector's plain equality values)
     private final List<String> requiredLiterals;
-    // what a feed event's text must not contain to surely belong (the field selector's inequalities), or null
+    // what a feed event's text must not contain to surely belong: none without a filter or selector,
+    // the field selector's inequalities, or null when the text cannot tell
     private final List<String> excludedLiterals;
-    private final boolean everyObjectBelongs;
     private volatile boolean dropManagedFields;
     private volatile boolean running;
     private volatile Thread feedThread;
@@ -197,10 +197,8 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
                 ? FieldSelector.parse(options.fieldSelector(), HasMetadata.getKind(type)) : null;
         this.belongs = options.filter() != null ? options.filter() : selector != null ? selector::matches : object -> true;
         this.requiredLiterals = selector != null ? selector.requiredLiterals() : List.of();
-        this.excludedLiterals = selector != null ? selector.excludedLiterals() : null;
-        this.everyObjectBelongs = options.filter() == null && selector == null;
-        this.models = (everyObjectBelongs || excludedLiterals != null) && serialization instanceof ApiClients.Serialization own
-                ? own.mapper().copy() : null;
+        this.excludedLiterals = options.filter() != null ? null : selector != null ? selector.excludedLiterals() : List.of();
+        this.models = excludedLiterals != null && serialization instanceof ApiClients.Serialization own ? own.mapper().copy() : null;
         cache.addIndex(Indexers.OWNER_UID, Indexers.ownerUid());
         if (type == Pod.class) {
             @SuppressWarnings("unchecked")
@@ -584,7 +582,7 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
         T object;
         String eventType;
         try {
-            Decoded<T> decoded = models != null && (everyObjectBelongs || surelyBelongs(value)) ? decode(value) : decodeFiltered(value);
+            Decoded<T> decoded = models != null && surelyBelongs(value) ? decode(value) : decodeFiltered(value);
             if (decoded == null) {
                 return;
             }
@@ -632,11 +630,9 @@ public final class Informer<T extends HasMetadata> implements AutoCloseable {
      * True when the event's text has none of the values the field selector excludes, so its
      * object matches and can be decoded straight ({@link #decode}); false means "test it". The
      * scheduler's non-terminal pods are nearly every pod, each read once through a tree before.
+     * Called only when {@link #models} exists, so {@link #excludedLiterals} is not null.
      */
     private boolean surelyBelongs(String value) {
-        if (excludedLiterals == null) {
-            return false;
-        }
         for (String literal : excludedLiterals) {
             if (value.contains(literal)) {
                 return false;
