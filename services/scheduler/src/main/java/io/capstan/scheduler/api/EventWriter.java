@@ -17,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes the scheduler's core/v1 Events (Scheduled, FailedScheduling, Preempted) with the same
@@ -42,8 +41,7 @@ public final class EventWriter implements AutoCloseable {
     private final String component;
     private final String instance;
     private final ThreadPoolExecutor writers;
-    private final AtomicLong dropped = new AtomicLong();
-    private final Counter droppedEvents;
+    private final Counter dropped;
     private volatile long lastDropLog;
 
     private record Key(String namespace, String uid, String name, String type, String reason, String message) {
@@ -63,15 +61,12 @@ public final class EventWriter implements AutoCloseable {
     /**
      * @param component {@code source.component} and {@code reportingComponent}: the profile's schedulerName
      * @param instance  {@code reportingInstance}: this replica's identity
+     * @param dropped   counts the events dropped because the queue was full or the writer closed
+     *                  ({@code capstan_scheduler_events_dropped_total}; shared by the writers of later terms)
      */
-    public EventWriter(ApiClient api, String component, String instance, int writerThreads) {
-        this(api, component, instance, writerThreads, null);
-    }
-
-    /** @param droppedEvents counts the events dropped (a full queue), or null */
-    public EventWriter(ApiClient api, String component, String instance, int writerThreads, Counter droppedEvents) {
+    public EventWriter(ApiClient api, String component, String instance, int writerThreads, Counter dropped) {
         this.api = api;
-        this.droppedEvents = droppedEvents;
+        this.dropped = dropped;
         this.component = component;
         this.instance = instance;
         AtomicInteger n = new AtomicInteger();
@@ -86,16 +81,16 @@ public final class EventWriter implements AutoCloseable {
     public void event(HasMetadata involved, String type, String reason, String action, String message) {
         String namespace = involved.getMetadata().getNamespace();
         String name = involved.getMetadata().getName();
-        String uid = involved.getMetadata().getUid() == null ? "" : involved.getMetadata().getUid();
-        String kind = involved.getKind() == null ? "Pod" : involved.getKind();
-        String apiVersion = involved.getApiVersion() == null ? "v1" : involved.getApiVersion();
-        String rv = involved.getMetadata().getResourceVersion();
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         if (writers.getQueue().remainingCapacity() == 0) {
             // full: drop without the cost of a RejectedExecutionException (thousands a second in a burst)
             drop(type, reason, namespace, name);
             return;
         }
+        String uid = involved.getMetadata().getUid() == null ? "" : involved.getMetadata().getUid();
+        String kind = involved.getKind() == null ? "Pod" : involved.getKind();
+        String apiVersion = involved.getApiVersion() == null ? "v1" : involved.getApiVersion();
+        String rv = involved.getMetadata().getResourceVersion();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         try {
             writers.execute(() -> write(new Key(namespace, uid, name, type, reason, message), apiVersion, kind, rv, action, now));
         } catch (RejectedExecutionException e) {
@@ -105,14 +100,12 @@ public final class EventWriter implements AutoCloseable {
 
     /** Events dropped so far because the queue was full or the writer closed. */
     public long dropped() {
-        return dropped.get();
+        return (long) dropped.count();
     }
 
     private void drop(String type, String reason, String namespace, String name) {
-        long d = dropped.incrementAndGet();
-        if (droppedEvents != null) {
-            droppedEvents.increment();
-        }
+        dropped.increment();
+        long d = dropped();
         long t = System.nanoTime();
         if (t - lastDropLog > TimeUnit.SECONDS.toNanos(10)) {
             lastDropLog = t;

@@ -53,7 +53,7 @@ class EventWriterTest {
     void aRepeatBumpsTheCountOfTheSameEventAndAnotherMessageStartsANewOne() throws IOException {
         Pod pod = TestPod.pod("web-1").build();
         try (ApiClient api = new ApiClient(start(), 2, Duration.ofSeconds(5))) {
-            EventWriter events = new EventWriter(api, "default-scheduler", "replica-1", 1);
+            EventWriter events = new EventWriter(api, "default-scheduler", "replica-1", 1, new SimpleMeterRegistry().counter("dropped"));
             events.event(pod, "Warning", "FailedScheduling", "Scheduling", "0/3 nodes are available: 3 Insufficient cpu.");
             events.event(pod, "Warning", "FailedScheduling", "Scheduling", "0/3 nodes are available: 3 Insufficient cpu.");
             events.event(pod, "Normal", "Scheduled", "Binding", "Successfully assigned default/web-1 to node-a");
