@@ -42,7 +42,7 @@ public final class AsyncLimiter {
         return submit(request, true);
     }
 
-    private <T> CompletableFuture<T> submit(Supplier<CompletableFuture<T>> request, boolean first) {
+    private <T> CompletableFuture<T> submit(Supplier<CompletableFuture<T>> request, boolean urgentRequest) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Runnable run = () -> {
             CompletableFuture<T> started;
@@ -66,7 +66,7 @@ public final class AsyncLimiter {
             if (now) {
                 inFlight++;
             } else {
-                (first ? urgent : waiting).addLast(run);
+                (urgentRequest ? urgent : waiting).addLast(run);
             }
         }
         if (now) {
