@@ -315,6 +315,11 @@ public final class ManagedFields {
             if (l == null && r == null) {
                 return;
             }
+            // An unchanged subtree (most of an object on a status write or a binding) has nothing
+            // to report: one equality walk instead of the path, schema and list-key bookkeeping.
+            if (!path.isEmpty() && l != null && r != null && Json.same(l, r)) {
+                return;
+            }
             if (l != null && r != null && shape(l) != shape(r)) {
                 leaf(l, r, path);
                 return;

@@ -79,6 +79,25 @@ class ManagedFieldsCompareTest {
         }
     }
 
+    @Test
+    void unchangedSubtreesReportNothingAndADeepChangeIsReportedAtItsLeaf() {
+        ObjectNode old = obj(POD);
+        ObjectNode bound = old.deepCopy();
+        ((ObjectNode) bound.get("spec")).put("nodeName", "n1");
+        ((ObjectNode) bound.at("/spec/containers/0/resources/requests")).put("cpu", "200m");
+        // the same port written as 80.0: equal to Kubernetes, so not a change
+        ((ObjectNode) bound.at("/spec/containers/0/ports/0")).put("containerPort", 80.0);
+        ManagedFields.Diff diff = ManagedFields.compare(old, bound, ModelTypes.root(Pod.class), Set.of("status"), true);
+        assertThat(diff.added()).isEqualTo(FieldSet.parse(obj("{'f:spec':{'f:nodeName':{}}}")));
+        assertThat(diff.modified()).isEqualTo(FieldSet.parse(obj(
+                "{'f:spec':{'f:containers':{'k:{\\\"name\\\":\\\"c\\\"}':{'f:resources':{'f:requests':{'f:cpu':{}}}}}}}")));
+        assertThat(diff.removed()).isEqualTo(FieldSet.empty());
+        ManagedFields.Diff none = ManagedFields.compare(old, old.deepCopy(), ModelTypes.root(Pod.class), Set.of(), true);
+        assertThat(none.added()).isEqualTo(FieldSet.empty());
+        assertThat(none.modified()).isEqualTo(FieldSet.empty());
+        assertThat(none.removed()).isEqualTo(FieldSet.empty());
+    }
+
     private static void check(ObjectNode a, ObjectNode b, JavaType root, Set<String> scope) {
         String before = a == null ? null : a.toString();
         String after = b.toString();

@@ -145,6 +145,7 @@ public final class SchedulerBench {
             // each process joins the stack as soon as it runs, so any failure or SIGTERM stops it
             EtcdProcess etcd = stack.started(EtcdProcess.start());
             KafkaProcess kafka = stack.started(KafkaProcess.start());
+            profileApiServer(nodes);
             ApiServerProcess api = stack.started(ApiServerProcess.start(etcd.endpoint(), kafka.bootstrapServers()));
             ServiceProcess cm = stack.started(ServiceProcess.start("controller-manager", "services/controller-manager", "127.0.0.1", FreePorts.next(),
                     with(cmProps, Map.of("capstan.controller-manager.api-server-url", api.url(),
@@ -216,6 +217,7 @@ public final class SchedulerBench {
                 run.put("runningSeen", watch.runningAt.keySet().stream().filter(n -> n.startsWith("pod-") || n.startsWith("backlog-")).count());
                 spread(run, watch, nodes);
                 run.set("schedulerMetrics", schedulerMetrics(scheduler.url()));
+                dumpProfile("api-server", api.pid(), nodes);
                 dumpProfile("scheduler", scheduler.pid(), nodes);
                 dumpProfile("controller-manager", cm.pid(), nodes);
                 if (agent != null) {
@@ -477,6 +479,21 @@ public final class SchedulerBench {
             }
         }
         Files.writeString(out.resolve("REPORT.md"), Report.markdown(results, others));
+    }
+
+    /**
+     * With {@code -Dbench.jfr}, the api-server (started by the testkit, whose flags come from
+     * {@code -Dcapstan.apiserver.jvm}) records a profile too: the flag is added to that property.
+     */
+    private static void profileApiServer(int nodes) {
+        String jfr = System.getProperty("bench.jfr");
+        if (jfr == null) {
+            return;
+        }
+        String own = System.getProperty("bench.apiserver.jvm", System.getProperty("capstan.apiserver.jvm", ""));
+        System.setProperty("bench.apiserver.jvm", own);
+        System.setProperty("capstan.apiserver.jvm", own + " -XX:StartFlightRecording=settings=profile,filename="
+                + Path.of(jfr, "api-server-" + nodes + ".jfr").toAbsolutePath());
     }
 
     /** With {@code -Dbench.jfr}, writes a role's recording before the process is killed. */
