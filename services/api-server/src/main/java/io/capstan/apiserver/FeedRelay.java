@@ -1,7 +1,6 @@
 package io.capstan.apiserver;
 
 import io.capstan.api.feed.ChangeFeed;
-import io.capstan.api.json.KubeJson;
 import io.capstan.api.registry.ResourceRegistry;
 import io.capstan.api.registry.ResourceType;
 import io.capstan.store.EtcdStore;
@@ -9,7 +8,6 @@ import io.capstan.store.LeaderElector;
 import io.capstan.store.StoreEvent;
 import io.capstan.store.StoreException;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.election.LeaderKey;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -178,14 +176,11 @@ final class FeedRelay implements AutoCloseable {
                     }
                     outstanding.merge(e.revision(), 1, Integer::sum);
                 }
-                ObjectNode object = (ObjectNode) KubeJson.read(e.value());
-                KubeJson.with(object, "metadata").put("resourceVersion", String.valueOf(e.revision()));
-                ObjectNode event = KubeJson.object();
-                event.put("type", e.type().name());
-                event.set("object", object);
                 String topic = ChangeFeed.topic(type.group(), type.plural());
-                String key = ChangeFeed.key(KubeJson.text(object, "metadata", "namespace"), KubeJson.text(object, "metadata", "name"));
-                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, KubeJson.bytes(event));
+                // the storage key ends in the object's namespace/name (or name), the feed's record key
+                String key = e.key().substring(ResourceStore.prefix(type, null).length());
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key,
+                        StoredJson.watchEvent(e.type().name(), e.value(), e.revision()));
                 record.headers().add(ChangeFeed.REVISION_HEADER, String.valueOf(e.revision()).getBytes(StandardCharsets.UTF_8));
                 long revision = e.revision();
                 producer.send(record, (metadata, error) -> {

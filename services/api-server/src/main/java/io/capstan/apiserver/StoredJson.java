@@ -4,6 +4,8 @@ import io.capstan.api.json.KubeJson;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
@@ -90,6 +92,29 @@ final class StoredJson {
         if (suffix != null) {
             out.appendBytes(suffix);
         }
+        return out;
+    }
+
+    private static final byte[] CLOSE = {'}'};
+
+    /**
+     * {@code {"type":eventType,"object":o}}, o being the stored object with its resourceVersion;
+     * the stored bytes are spliced, not decoded, unless they cannot be, and then o is decoded and
+     * encoded again. A watch stream's and the change feed's event.
+     */
+    static byte[] watchEvent(String eventType, byte[] stored, long revision) {
+        byte[] head = ("{\"type\":\"" + eventType + "\",\"object\":").getBytes(StandardCharsets.UTF_8);
+        Buffer spliced = withResourceVersion(stored, revision, head, CLOSE);
+        return spliced != null ? spliced.getBytes()
+                : watchEvent(head, ResourceStore.withRevision((ObjectNode) KubeJson.read(stored), revision));
+    }
+
+    private static byte[] watchEvent(byte[] head, JsonNode object) {
+        byte[] obj = KubeJson.bytes(object);
+        byte[] out = new byte[head.length + obj.length + 1];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(obj, 0, out, head.length, obj.length);
+        out[out.length - 1] = '}';
         return out;
     }
 

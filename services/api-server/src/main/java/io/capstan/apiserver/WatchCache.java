@@ -27,7 +27,6 @@ import java.util.function.Consumer;
  */
 final class WatchCache {
     private static final int CAPACITY = 2048;
-    private static final byte[] CLOSE = {'}'};
 
     private final EtcdStore etcd;
     private final String prefix;
@@ -42,10 +41,15 @@ final class WatchCache {
         this.prefix = prefix;
     }
 
-    /** A decoded change; {@link #encoded(String)} caches the WatchEvent bytes per event type. */
+    /**
+     * A change; its trees are decoded when a subscriber asks for them (one with selectors), and
+     * {@link #encoded(String, ObjectNode)} caches the WatchEvent bytes per event type.
+     */
     static final class CachedEvent {
         final StoreEvent.Type type;
         final long revision;
+        /** The storage key: it names the object's namespace and name. */
+        final String key;
         /** Decoded trees, kept only while the event is handed out (under the cache's lock), then dropped: see {@link #compact()}. */
         private ObjectNode object;
         private ObjectNode previous;
@@ -56,11 +60,14 @@ final class WatchCache {
         CachedEvent(StoreEvent e) {
             this.type = e.type();
             this.revision = e.revision();
+            this.key = e.key();
             this.objectBytes = e.value();
             this.previousBytes = e.previousValue();
-            this.object = e.value() == null ? null : ResourceStore.withRevision((ObjectNode) KubeJson.read(e.value()), e.revision());
-            this.previous = e.previousValue() == null ? null
-                    : ResourceStore.withRevision((ObjectNode) KubeJson.read(e.previousValue()), e.revision());
+        }
+
+        /** Whether the event carries an object (without decoding it). */
+        boolean hasObject() {
+            return objectBytes != null;
         }
 
         /** The object (with its resourceVersion), decoded again if it was dropped; null when none. Call under the cache's lock. */
@@ -85,34 +92,21 @@ final class WatchCache {
          * replay decodes again.
          */
         void compact() {
-            if (objectBytes != null || object == null) {
-                object = null;
-            }
-            if (previousBytes != null || previous == null) {
-                previous = null;
-            }
+            object = null;
+            previous = null;
         }
 
         /** {@code {"type":t,"object":o}} as bytes, where o is the object (or previous one for a synthetic DELETED). */
         byte[] encoded(String eventType, ObjectNode payload) {
-            String cacheKey = eventType + (payload == previous ? "/previous" : "");
-            return encoded.computeIfAbsent(cacheKey, k -> {
-                byte[] head = ("{\"type\":\"" + eventType + "\",\"object\":").getBytes(StandardCharsets.UTF_8);
-                // The stored bytes with the resourceVersion spliced in: no encoding of the object.
-                byte[] stored = payload == previous ? previousBytes : payload == object ? objectBytes : null;
-                if (stored != null) {
-                    io.vertx.core.buffer.Buffer spliced = StoredJson.withResourceVersion(stored, revision, head, CLOSE);
-                    if (spliced != null) {
-                        return spliced.getBytes();
-                    }
-                }
-                byte[] obj = KubeJson.bytes(payload);
-                byte[] out = new byte[head.length + obj.length + 1];
-                System.arraycopy(head, 0, out, 0, head.length);
-                System.arraycopy(obj, 0, out, head.length, obj.length);
-                out[out.length - 1] = '}';
-                return out;
-            });
+            if (payload != previous) {
+                return encodedObject(eventType);
+            }
+            return encoded.computeIfAbsent(eventType + "/previous", k -> StoredJson.watchEvent(eventType, previousBytes, revision));
+        }
+
+        /** {@code {"type":eventType,"object":o}} of this event's object as bytes, made from its stored bytes. */
+        byte[] encodedObject(String eventType) {
+            return encoded.computeIfAbsent(eventType, k -> StoredJson.watchEvent(eventType, objectBytes, revision));
         }
     }
 

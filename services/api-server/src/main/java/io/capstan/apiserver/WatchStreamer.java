@@ -180,6 +180,8 @@ final class WatchStreamer {
         private final String namespace;
         private final String name;
         private final ListQuery query;
+        /** The storage key of the watched object, or the prefix of the watched collection's keys. */
+        private final String watchedKeys;
         private final MediaTypes.Negotiated out;
         private final boolean bookmarks;
         private final Context vctx;
@@ -198,6 +200,7 @@ final class WatchStreamer {
             this.namespace = namespace;
             this.name = name;
             this.query = query;
+            this.watchedKeys = name != null ? ResourceStore.key(storageType, namespace, name) : ResourceStore.prefix(storageType, namespace);
             this.out = out;
             this.bookmarks = bookmarks;
             this.vctx = vctx;
@@ -210,6 +213,10 @@ final class WatchStreamer {
         /** A change, from the shared watch cache or this watcher's own etcd watch: encoded bytes shared when possible. */
         void onCached(WatchCache.CachedEvent e) {
             if (closed.get()) {
+                return;
+            }
+            if (!query.filters() && out.target() == MediaTypes.Target.OBJECT && type.servedInStorageVersion()) {
+                onUnfiltered(e);
                 return;
             }
             ObjectNode now = e.object();
@@ -263,6 +270,26 @@ final class WatchStreamer {
             vctx.runOnContext(v -> {
                 lastRevision.set(revision);
                 send(eventType, converted);
+            });
+        }
+
+        /**
+         * Without selectors, whether a change is this watcher's is told by its storage key (the
+         * namespace and name), and the event goes out as stored: nothing is decoded.
+         */
+        private void onUnfiltered(WatchCache.CachedEvent e) {
+            long revision = e.revision;
+            boolean mine = e.hasObject() && (name != null ? e.key.equals(watchedKeys) : e.key.startsWith(watchedKeys));
+            if (!mine) {
+                lastRevision.set(revision);
+                return;
+            }
+            byte[] bytes = e.encodedObject(e.type.name());
+            vctx.runOnContext(v -> {
+                lastRevision.set(revision);
+                if (!closed.get() && !sink.closed()) {
+                    sink.write(bytes);
+                }
             });
         }
 

@@ -41,4 +41,19 @@ class StoredJsonTest {
         assertThat(StoredJson.bytesWithResourceVersion(bytes("[1]"), 4)).isNull();
         assertThat(StoredJson.bytesWithResourceVersion(bytes("{'metadata':{'name':"), 4)).isNull();
     }
+
+    @Test
+    void aWatchEventIsTheEncodedEventWhetherSplicedOrNot() {
+        // the first can be spliced, the second cannot (a stored resourceVersion), the third is not an object's usual shape
+        for (String s : List.of("{'kind':'Pod','metadata':{'name':'p','namespace':'d'},'spec':{'nodeName':'n'}}",
+                "{'kind':'Pod','metadata':{'name':'p','resourceVersion':'3'}}",
+                "{'kind':'X'}")) {
+            byte[] raw = bytes(s);
+            ObjectNode event = KubeJson.object();
+            event.put("type", "MODIFIED");
+            event.set("object", ResourceStore.withRevision((ObjectNode) KubeJson.read(raw), 42));
+            assertThat(new String(StoredJson.watchEvent("MODIFIED", raw, 42), StandardCharsets.UTF_8))
+                    .isEqualTo(new String(KubeJson.bytes(event), StandardCharsets.UTF_8));
+        }
+    }
 }
