@@ -1,10 +1,12 @@
 package io.capstan.controller;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -34,6 +36,22 @@ public final class ApiClients {
                 // no classpath scanning for custom resource classes: it trips over Quarkus' class loaders
                 .withKubernetesSerialization(new Serialization(mapper))
                 .build();
+    }
+
+    /**
+     * {@code json} decoded straight into {@code type} with the mapper of a client made here
+     * (fabric8's unmarshal reads a tree first and converts it, about twice the work); fabric8's
+     * unmarshal for another client.
+     */
+    public static <T> T decode(KubernetesClient client, String json, Class<T> type) {
+        if (client.getKubernetesSerialization() instanceof Serialization own) {
+            try {
+                return own.mapper().readValue(json, type);
+            } catch (JsonProcessingException e) {
+                throw new KubernetesClientException("cannot decode a " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+            }
+        }
+        return client.getKubernetesSerialization().unmarshal(json, type);
     }
 
     private static boolean plainHttp(String url) {

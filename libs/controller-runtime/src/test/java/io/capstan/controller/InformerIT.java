@@ -352,6 +352,21 @@ class InformerIT {
     }
 
     @Test
+    void anEventIntoAMissingNamespaceIsDroppedAndTheNextOneWritten() throws Exception {
+        String ns = namespace();
+        ConfigMap cm = client.configMaps().inNamespace(ns).resource(configMap(ns, "after-missing", "1")).create();
+        ObjectReference missing = new ObjectReferenceBuilder().withApiVersion("v1").withKind("ConfigMap")
+                .withNamespace("no-such-namespace-" + ns).withName("gone").build();
+        try (EventRecorder recorder = new EventRecorder(client, "test-controller")) {
+            recorder.event(missing, EventRecorder.WARNING, "Lost", "into a namespace that does not exist");
+            recorder.normal(cm, "Synced", "synced after a lost event");
+        }
+        List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
+        assertThat(events).extracting(Event::getReason).containsExactly("Synced");
+        assertThat(client.v1().events().inNamespace("no-such-namespace-" + ns).list().getItems()).isEmpty();
+    }
+
+    @Test
     void aFieldSelectedInformerListsAndFollowsOnlyItsNodesPods() throws Exception {
         String ns = namespace();
         Pod mine = client.pods().inNamespace(ns).resource(pod(ns, "mine", "node-a")).create();

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.pods;
 
+import io.capstan.controller.ApiClients;
 import io.capstan.controller.EventRecorder;
 import io.capstan.nodeagent.dns.PodDnsConfigurer;
 import io.capstan.nodeagent.env.ConfigError;
@@ -944,7 +945,7 @@ final class PodWorker {
             ApiCalls.Response r = s.api().put(ApiCalls.podPath(p.getMetadata().getNamespace(), p.getMetadata().getName()) + "/status",
                     s.client().getKubernetesSerialization().asJson(body));
             if (r.ok()) {
-                Pod written = s.client().getKubernetesSerialization().unmarshal(r.body(), Pod.class);
+                Pod written = ApiClients.decode(s.client(), r.body(), Pod.class);
                 lastWritten = desired;
                 lastWrittenRv = rv(written);
                 lastWrittenPod = written;
@@ -970,6 +971,11 @@ final class PodWorker {
         if (a == null) {
             return false;
         }
+        if (a.equals(b)) {
+            // the models' equality: most syncs change nothing, and then no JSON is built
+            return true;
+        }
+        // else as JSON, where an empty list and none are the same
         JsonNode left = s.client().getKubernetesSerialization().convertValue(a, JsonNode.class);
         JsonNode right = s.client().getKubernetesSerialization().convertValue(b, JsonNode.class);
         return left.equals(right);
