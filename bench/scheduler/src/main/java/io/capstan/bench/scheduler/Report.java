@@ -18,18 +18,33 @@ final class Report {
         if (others.isEmpty()) {
             return b.toString();
         }
-        b.append("\n## Other recorded runs\n\nEarlier full runs kept in `results/`, for comparison (pods/s; load averages are the 1-minute values at start and end).\n\n");
-        b.append("| File | Date | Node source | Nodes | Backlog | Concurrent | Load |\n|---|---|---|---|---|---|---|\n");
+        b.append("\n## Other recorded runs\n\nEarlier runs kept in `results/`, for comparison (pods/s; CPU per pod of the backlog phase, ")
+                .append("whose etcd and Kafka columns show the machine's speed at the time, as their work per pod does not change with Capstan's code; ")
+                .append("load averages are the 1-minute values at start and end). A file named for a commit ran that commit's code.\n\n");
+        b.append("| File | Date | Node source | Nodes | Backlog | Concurrent | Backlog CPU ms/pod: api-server / etcd / Kafka / all | Load |\n|---|---|---|---|---|---|---|---|\n");
         others.forEach((file, o) -> {
             for (JsonNode run : o.path("runs")) {
                 String[] load = run.path("loadAverage").asText().split(" / ");
                 b.append("| ").append(file).append(" | ").append(o.path("date").asText()).append(" | ").append(run.path("nodeSource").asText())
                         .append(" | ").append(run.path("nodes").asInt()).append(" | ").append(fmt(run.path("backlog").path("throughput").asDouble()))
                         .append(" | ").append(fmt(run.path("concurrent").path("throughput").asDouble())).append(" | ")
+                        .append(cpuPerPod(run.path("backlog"))).append(" | ")
                         .append(load.length == 2 ? load[0].split(" ")[0] + " / " + load[1].split(" ")[0] : "").append(" |\n");
             }
         });
         return b.toString();
+    }
+
+    /** "api-server / etcd / Kafka / all" CPU ms per pod of a phase, or "-" for files that did not record CPU. */
+    private static String cpuPerPod(JsonNode phase) {
+        if (!phase.path("cpuSeconds").isObject() || phase.path("podsBound").asInt() == 0) {
+            return "-";
+        }
+        double total = 0;
+        for (Iterator<String> it = phase.path("cpuSeconds").fieldNames(); it.hasNext(); ) {
+            total += msPerPod(phase, it.next());
+        }
+        return String.format("%.2f / %.2f / %.2f / %.2f", msPerPod(phase, "api-server"), msPerPod(phase, "etcd"), msPerPod(phase, "kafka"), total);
     }
 
     static String markdown(JsonNode r) {
@@ -214,8 +229,9 @@ final class Report {
                     m.path("eventsDropped").asLong(), m.path("attempts_scheduled").asLong()))
                     .append("(as client-go's event broadcaster drops them), so the cost per pod is mostly the bind and the pod's status. ");
         }
-        b.append(String.format("Two idle cores could therefore bind at most about %.0f pods/s; the measured rate is lower by the share of ", total > 0 ? 2000 / total : 0));
-        b.append("the machine other work took (see the load averages: other engineers' builds and tests ran on the same 2 cores).\n");
+        b.append(String.format("Two idle cores could therefore bind at most about %.0f pods/s; the measured rate is lower by the time the cores ", total > 0 ? 2000 / total : 0));
+        b.append("sat idle while roles waited on each other. Both move with the machine's speed, which varies from run to run on this virtual machine: ")
+                .append("compare the CPU per pod of roles a change did not touch (etcd, Kafka) before comparing two runs' pods/s.\n");
         b.append("- **Binding runs 64 requests in flight**, so the loop never waits for the api-server; the mean attempt-to-bound time is the ")
                 .append("queue of assumed pods waiting for a binding slot while the api-server is the bottleneck.\n");
         b.append("- **The concurrent phase** is bounded by the create rate: pods are bound about as fast as they are created.\n");
