@@ -192,20 +192,29 @@ public final class ManagedFields {
     /** Writes entries in kube-apiserver's order: Apply before Update, then by time, manager, version, subresource. */
     static void write(ObjectNode object, List<Entry> entries) {
         ObjectNode metadata = KubeJson.with(object, "metadata");
-        List<Entry> kept = new ArrayList<>(entries.stream().filter(e -> !e.fields().isEmpty()).toList());
+        // each entry's time parsed once, not in every comparison
+        List<Timed> kept = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            if (!e.fields().isEmpty()) {
+                kept.add(new Timed(e, e.time() == null ? Instant.EPOCH : parseTime(e.time())));
+            }
+        }
         if (kept.isEmpty()) {
             metadata.remove("managedFields");
             return;
         }
-        kept.sort(Comparator.comparing(Entry::operation)
-                .thenComparing(e -> e.time() == null ? Instant.EPOCH : parseTime(e.time()))
-                .thenComparing(Entry::manager)
-                .thenComparing(Entry::apiVersion)
-                .thenComparing(Entry::subresource));
+        kept.sort(Comparator.comparing((Timed t) -> t.entry().operation())
+                .thenComparing(Timed::time)
+                .thenComparing(t -> t.entry().manager())
+                .thenComparing(t -> t.entry().apiVersion())
+                .thenComparing(t -> t.entry().subresource()));
         ArrayNode out = metadata.putArray("managedFields");
-        for (Entry e : kept) {
-            out.add(e.toJson());
+        for (Timed t : kept) {
+            out.add(t.entry().toJson());
         }
+    }
+
+    private record Timed(Entry entry, Instant time) {
     }
 
     private static Instant parseTime(String time) {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.List;
 
 class ManagedFieldsTest {
     private static final Instant T1 = Instant.parse("2026-03-01T10:00:00.5Z");
@@ -21,6 +22,20 @@ class ManagedFieldsTest {
                  'metadata':{'name':'c','namespace':'default','uid':'u1','resourceVersion':'5','creationTimestamp':'2026-03-01T10:00:00Z',
                    'labels':{'app':'x'}},
                  'data':{'k':'v'}}""");
+    }
+
+    @Test
+    void entriesAreWrittenApplyFirstThenByTimeAndEmptyOnesAreDropped() {
+        FieldSet some = FieldSet.parse(json("{\"f:data\":{\"f:k\":{}}}"));
+        ObjectNode object = configMap();
+        ManagedFields.write(object, List.of(
+                new ManagedFields.Entry("b", "Update", "v1", "2026-03-01T11:00:00Z", "", some),
+                new ManagedFields.Entry("a", "Update", "v1", "2026-03-01T10:30:00.5Z", "", some),
+                new ManagedFields.Entry("z", "Apply", "v1", "2026-03-01T12:00:00Z", "", some),
+                new ManagedFields.Entry("c", "Update", "v1", "not a time", "", some),
+                new ManagedFields.Entry("d", "Update", "v1", "2026-03-01T09:00:00Z", "", FieldSet.empty())));
+
+        assertThat(object.at("/metadata/managedFields").findValuesAsText("manager")).containsExactly("z", "c", "a", "b");
     }
 
     @Test
