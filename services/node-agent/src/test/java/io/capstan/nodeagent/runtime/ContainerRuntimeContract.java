@@ -269,6 +269,17 @@ public abstract class ContainerRuntimeContract {
     }
 
     @Test
+    void nginxExitsZeroOnSigtermAsItsFastShutdownDoes() throws Exception {
+        assumeTrue(isolates(runtime), "needs isolation");
+        Pod pod = pod();
+        ContainerInfo started = runtime.startContainer(pod.container("web", "nginx").build());
+        assertThat(awaitHttp("http://" + pod.ip + ":80/").statusCode()).isEqualTo(200);
+        ContainerInfo stopped = runtime.stopContainer(started.id(), Duration.ofSeconds(20));
+        assertThat(stopped.state()).isEqualTo(State.EXITED);
+        assertThat(stopped.exitCode()).isZero();
+    }
+
+    @Test
     void nginxServesAVolumeMountedOverItsHtmlDirectory() throws Exception {
         assumeTrue(isolates(runtime), "needs isolation");
         Pod pod = pod();
