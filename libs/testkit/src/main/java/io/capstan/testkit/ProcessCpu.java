@@ -58,6 +58,38 @@ public final class ProcessCpu {
     }
 
     /**
+     * CPU seconds of a JVM's JIT compiler threads ({@code C1 CompilerThre...}, {@code C2 CompilerThre...})
+     * that exist now, 0 when none can be read. Compiler threads the JVM has retired take their time
+     * with them, so over an interval this is a lower bound.
+     */
+    public static double compilerCpuSeconds(long pid) {
+        double total = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String comm;
+                try {
+                    comm = Files.readString(task.resolve("comm"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                    total += Math.max(0, cpuSeconds(task.resolve("stat")));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return total;
+    }
+
+    /** {@link #compilerCpuSeconds(long)} by role. */
+    public Map<String, Double> compilerCpuSeconds() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        pids.forEach((role, pid) -> out.put(role, compilerCpuSeconds(pid)));
+        return out;
+    }
+
+    /**
      * Busy CPU seconds of the whole machine so far (every field of {@code /proc/stat}'s cpu line but
      * idle and iowait): with the roles' own CPU it tells what the rest costs (the containers and
      * their shims, the kernel, anything else running).

@@ -49,7 +49,9 @@ import java.util.regex.Pattern;
  * -Dbench.warmupBursts=0} measures the freshly started stack; the report gives both. Then
  * {@code bench.measuredBursts} (3) measured bursts, each deleted again but the last: each burst's
  * p99 is reported (the target's measure; the p99 of 100 samples is nearly their maximum, so one
- * burst alone says little), and the percentiles of all measured pods together.
+ * burst alone says little), and the percentiles of all measured pods together. Each role's JIT
+ * compiler threads' CPU in each measured burst ({@code jitCpuMsPerBurst}) tells whether the
+ * warm-up was long enough.
  */
 public final class PodsBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -96,10 +98,13 @@ public final class PodsBench {
             Map<String, Double> requestSum = new LinkedHashMap<>();
             double machineSum = 0;
             ArrayNode burstP99 = JSON.createArrayNode();
+            // each role's JIT compiler threads' CPU in each measured burst: a role still compiling is not warm yet
+            ObjectNode jitMs = JSON.createObjectNode();
             for (int b = 0; b < measuredBursts; b++) {
                 boolean last = b == measuredBursts - 1;
                 String prefix = last ? "pod" : "measured" + b;
                 Map<String, Double> cpuBefore = cpu.cpuSeconds();
+                Map<String, Double> jitBefore = cpu.compilerCpuSeconds();
                 double machineBefore = ProcessCpu.machineBusySeconds();
                 Map<String, Double> requestsBefore = requests(http, api);
                 Histogram burst = run(http, api, prefix, pods, concurrency, Duration.ofSeconds(180), bound);
@@ -108,6 +113,10 @@ public final class PodsBench {
                 requests(http, api).forEach((k, n) -> requestSum.merge(k, n - requestsBefore.getOrDefault(k, 0.0), Double::sum));
                 latency.add(burst);
                 burstP99.add(burst.getValueAtPercentile(99) / 1000.0);
+                cpu.compilerCpuSeconds().forEach((role, v) -> {
+                    ArrayNode perBurst = jitMs.has(role) ? (ArrayNode) jitMs.get(role) : jitMs.putArray(role);
+                    perBurst.add(Math.round(Math.max(0, v - jitBefore.getOrDefault(role, 0.0)) * 1000));
+                });
                 if (!last) {
                     deleteAndAwaitGone(http, api, prefix + "-", Duration.ofSeconds(120));
                 }
@@ -134,6 +143,7 @@ public final class PodsBench {
             });
             // each burst's p99 (the target's measure), then every measured pod together
             result.set("startupP99MsPerBurst", burstP99);
+            result.set("jitCpuMsPerBurst", jitMs);
             result.set("startup", summary(latency));
             result.set("createdToBound", summary(bound));
             // the agents' memory with every pod running: the peak over the 10 s after the burst, and over 50 to 60 s after
