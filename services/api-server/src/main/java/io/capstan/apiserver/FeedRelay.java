@@ -177,8 +177,10 @@ final class FeedRelay implements AutoCloseable {
                     outstanding.merge(e.revision(), 1, Integer::sum);
                 }
                 String topic = ChangeFeed.topic(type.group(), type.plural());
-                // the storage key ends in the object's namespace/name (or name), the feed's record key
-                String key = e.key().substring(ResourceStore.prefix(type, null).length());
+                // the storage key ends in the object's namespace/name (or name): no decoding for the record key
+                String path = e.key().substring(ResourceStore.prefix(type, null).length());
+                int slash = path.indexOf('/');
+                String key = slash < 0 ? ChangeFeed.key(null, path) : ChangeFeed.key(path.substring(0, slash), path.substring(slash + 1));
                 ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key,
                         StoredJson.watchEvent(e.type().name(), e.value(), e.revision()));
                 record.headers().add(ChangeFeed.REVISION_HEADER, String.valueOf(e.revision()).getBytes(StandardCharsets.UTF_8));

@@ -7,7 +7,6 @@ import io.capstan.store.StoreException;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +42,7 @@ final class WatchCache {
 
     /**
      * A change; its trees are decoded when a subscriber asks for them (one with selectors), and
-     * {@link #encoded(String, ObjectNode)} caches the WatchEvent bytes per event type.
+     * {@link #encoded(String, boolean)} caches the WatchEvent bytes per event type.
      */
     static final class CachedEvent {
         final StoreEvent.Type type;
@@ -96,17 +95,14 @@ final class WatchCache {
             previous = null;
         }
 
-        /** {@code {"type":t,"object":o}} as bytes, where o is the object (or previous one for a synthetic DELETED). */
-        byte[] encoded(String eventType, ObjectNode payload) {
-            if (payload != previous) {
-                return encodedObject(eventType);
-            }
-            return encoded.computeIfAbsent(eventType + "/previous", k -> StoredJson.watchEvent(eventType, previousBytes, revision));
-        }
-
-        /** {@code {"type":eventType,"object":o}} of this event's object as bytes, made from its stored bytes. */
-        byte[] encodedObject(String eventType) {
-            return encoded.computeIfAbsent(eventType, k -> StoredJson.watchEvent(eventType, objectBytes, revision));
+        /**
+         * {@code {"type":eventType,"object":o}} as bytes, made from the stored bytes, where o is the
+         * object, or the previous one ({@code ofPrevious}) for a synthetic DELETED.
+         */
+        byte[] encoded(String eventType, boolean ofPrevious) {
+            byte[] stored = ofPrevious ? previousBytes : objectBytes;
+            return encoded.computeIfAbsent(ofPrevious ? eventType + "/previous" : eventType,
+                    k -> StoredJson.watchEvent(eventType, stored, revision));
         }
     }
 

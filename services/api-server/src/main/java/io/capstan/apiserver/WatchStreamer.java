@@ -183,6 +183,8 @@ final class WatchStreamer {
         /** The storage key of the watched object, or the prefix of the watched collection's keys. */
         private final String watchedKeys;
         private final MediaTypes.Negotiated out;
+        /** Whether events go out as the stored bytes (JSON of the storage version), shared by every such watcher. */
+        private final boolean storedBytes;
         private final boolean bookmarks;
         private final Context vctx;
         private final Sink sink;
@@ -202,6 +204,7 @@ final class WatchStreamer {
             this.query = query;
             this.watchedKeys = name != null ? ResourceStore.key(storageType, namespace, name) : ResourceStore.prefix(storageType, namespace);
             this.out = out;
+            this.storedBytes = out.target() == MediaTypes.Target.OBJECT && type.servedInStorageVersion();
             this.bookmarks = bookmarks;
             this.vctx = vctx;
         }
@@ -215,7 +218,7 @@ final class WatchStreamer {
             if (closed.get()) {
                 return;
             }
-            if (!query.filters() && out.target() == MediaTypes.Target.OBJECT && type.servedInStorageVersion()) {
+            if (!query.filters() && storedBytes) {
                 onUnfiltered(e);
                 return;
             }
@@ -256,14 +259,8 @@ final class WatchStreamer {
                 lastRevision.set(revision);
                 return;
             }
-            if (out.target() == MediaTypes.Target.OBJECT && type.servedInStorageVersion()) {
-                byte[] bytes = e.encoded(eventType, payload);
-                vctx.runOnContext(v -> {
-                    lastRevision.set(revision);
-                    if (!closed.get() && !sink.closed()) {
-                        sink.write(bytes);
-                    }
-                });
+            if (storedBytes) {
+                write(revision, e.encoded(eventType, payload == before));
                 return;
             }
             ObjectNode converted = store.fromStorage(type, type.servedInStorageVersion() ? payload : payload.deepCopy());
@@ -284,7 +281,11 @@ final class WatchStreamer {
                 lastRevision.set(revision);
                 return;
             }
-            byte[] bytes = e.encodedObject(e.type.name());
+            write(revision, e.encoded(e.type.name(), false));
+        }
+
+        /** Writes an encoded event on the stream's context, then lets bookmarks pass its revision. */
+        private void write(long revision, byte[] bytes) {
             vctx.runOnContext(v -> {
                 lastRevision.set(revision);
                 if (!closed.get() && !sink.closed()) {

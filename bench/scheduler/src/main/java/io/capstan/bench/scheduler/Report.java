@@ -40,11 +40,17 @@ final class Report {
         if (!phase.path("cpuSeconds").isObject() || phase.path("podsBound").asInt() == 0) {
             return "-";
         }
+        return String.format("%.2f / %.2f / %.2f / %.2f", msPerPod(phase, "api-server"), msPerPod(phase, "etcd"), msPerPod(phase, "kafka"),
+                totalMsPerPod(phase));
+    }
+
+    /** Every process's CPU ms per pod of a phase, summed. */
+    private static double totalMsPerPod(JsonNode phase) {
         double total = 0;
         for (Iterator<String> it = phase.path("cpuSeconds").fieldNames(); it.hasNext(); ) {
             total += msPerPod(phase, it.next());
         }
-        return String.format("%.2f / %.2f / %.2f / %.2f", msPerPod(phase, "api-server"), msPerPod(phase, "etcd"), msPerPod(phase, "kafka"), total);
+        return total;
     }
 
     static String markdown(JsonNode r) {
@@ -208,10 +214,7 @@ final class Report {
     private static String analysis(JsonNode r) {
         JsonNode last = r.path("runs").path(r.path("runs").size() - 1);
         JsonNode backlog = last.path("backlog");
-        double total = 0;
-        for (Iterator<String> it = backlog.path("cpuSeconds").fieldNames(); it.hasNext(); ) {
-            total += msPerPod(backlog, it.next());
-        }
+        double total = totalMsPerPod(backlog);
         double scheduler = msPerPod(backlog, "scheduler");
         JsonNode alone = r.path("algorithm").path(r.path("algorithm").size() - 1);
         StringBuilder b = new StringBuilder("\n## Reading the numbers\n\n");
