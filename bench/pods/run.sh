@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs the pod startup benchmark (bench/pods/REPORT.md, bench/pods/results/latest.json):
 # every role as a real process (two node-agents with the process runtime), three measured bursts of
-# 100 pods after three unmeasured warm-up bursts of 100 (about 5 minutes in all).
+# 100 pods after unmeasured warm-up bursts of 100, until the JIT compilers have settled (at least
+# 3, at most 30 bursts; about 5 to 12 minutes in all).
 #
-#   bench/pods/run.sh            BENCH_OPTS="-Dbench.pods=100 -Dbench.concurrency=10 -Dbench.warmupBursts=3 -Dbench.measuredBursts=3"
+#   bench/pods/run.sh            BENCH_OPTS="-Dbench.pods=100 -Dbench.concurrency=10 -Dbench.measuredBursts=3"
+#   warm-up until settled:       -Dbench.minWarmupBursts=3 -Dbench.maxWarmupBursts=30 -Dbench.settledJitMs=150
+#   a fixed warm-up:             -Dbench.warmupBursts=3
 #   a freshly started stack:     BENCH_OPTS="-Dbench.warmupBursts=0 -Dbench.measuredBursts=1"
 #   diagnostics:                 -Dbench.timeline=FILE (each pod's times, CSV), -Dbench.hold=SECONDS (keep the stack up)
 #   extra JVM flags of a role:   CAPSTAN_APISERVER_JVM=..., CAPSTAN_AGENT_JVM=...

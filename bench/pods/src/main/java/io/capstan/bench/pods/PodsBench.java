@@ -42,11 +42,16 @@ import java.util.regex.Pattern;
  * each node-agent's resident memory with its share of the pods running. Everything runs as real
  * processes through {@link LocalCluster}; results go to results/latest.json and REPORT.md.
  *
- * <p>As Kubernetes' SLO is a p99 over a running cluster, the measured burst follows
- * {@code bench.warmupBursts} (3) unmeasured bursts of the same size, each deleted again: JMH's
- * warm-up iterations, in which the JIT compilers of every role do their work (on a freshly started
- * stack, most of the api-server's CPU in a burst is its compiler threads). {@code
- * -Dbench.warmupBursts=0} measures the freshly started stack; the report gives both. Then
+ * <p>As Kubernetes' SLO is a p99 over a running cluster, the measured bursts follow unmeasured
+ * bursts of the same size, each deleted again: JMH's warm-up iterations, in which the JIT compilers
+ * of every role do their work (on a freshly started stack, most of the api-server's CPU in a burst
+ * is its compiler threads, and after three bursts it still compiles 0.6-1.1 s per burst). By
+ * default the warm-up goes on until no role's compiler threads used {@code bench.settledJitMs}
+ * (150) ms of CPU or more in each of the last two bursts, with at least {@code
+ * bench.minWarmupBursts} (3) and at most {@code bench.maxWarmupBursts} (30) bursts (the api-server
+ * needs 15 to 17 here); each warm-up burst's p99 and compiler CPU are recorded, the first being
+ * the freshly started stack's. {@code -Dbench.warmupBursts=N} runs
+ * exactly N ({@code 0} measures the freshly started stack). Then
  * {@code bench.measuredBursts} (3) measured bursts, each deleted again but the last: each burst's
  * p99 is reported (the target's measure; the p99 of 100 samples is nearly their maximum, so one
  * burst alone says little), and the percentiles of all measured pods together. Each role's JIT
@@ -63,13 +68,19 @@ public final class PodsBench {
         Path out = Path.of(args.length > 0 ? args[0] : "bench/pods");
         int pods = Integer.getInteger("bench.pods", 100);
         int concurrency = Integer.getInteger("bench.concurrency", 10);
-        int warmupBursts = Integer.getInteger("bench.warmupBursts", 3);
+        // -Dbench.warmupBursts=N: exactly N warm-up bursts; by default, until the JIT compilers have settled (see class doc)
+        Integer fixedWarmup = Integer.getInteger("bench.warmupBursts");
+        int minWarmup = fixedWarmup != null ? fixedWarmup : Integer.getInteger("bench.minWarmupBursts", 3);
+        int maxWarmup = fixedWarmup != null ? fixedWarmup : Integer.getInteger("bench.maxWarmupBursts", 30);
+        long settledJitMs = Long.getLong("bench.settledJitMs", 150);
         int measuredBursts = Math.max(1, Integer.getInteger("bench.measuredBursts", 3));
         ObjectNode result = JSON.createObjectNode();
         result.put("date", Instant.now().toString());
         result.put("pods", pods);
         result.put("concurrency", concurrency);
-        result.put("warmupBursts", warmupBursts);
+        result.put("warmup", fixedWarmup != null ? fixedWarmup + " bursts"
+                : "until every role's JIT compiler threads used under " + settledJitMs + " ms of CPU in each of two bursts in a row (at least "
+                + minWarmup + ", at most " + maxWarmup + " bursts)");
         result.put("measuredBursts", measuredBursts);
         result.put("cores", Runtime.getRuntime().availableProcessors());
         try (LocalCluster cluster = LocalCluster.start(2)) {
@@ -79,17 +90,37 @@ public final class PodsBench {
             post(http, api + "/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + NS + "\"}}");
             // warm-up: the first pods pay for class loading in every role
             run(http, api, "warm", 6, 3, Duration.ofSeconds(120), new Histogram(3_600_000_000L, 3));
-            // then whole bursts, deleted again: the JIT compilers of every role finish their work here, not in the measured burst
-            for (int round = 0; round < warmupBursts; round++) {
-                run(http, api, "burst" + round, pods, concurrency, Duration.ofSeconds(180), new Histogram(3_600_000_000L, 3));
-                deleteAndAwaitGone(http, api, "burst" + round + "-", Duration.ofSeconds(120));
-            }
             ProcessCpu cpu = new ProcessCpu().track("etcd", cluster.etcd.pid()).track("kafka", cluster.kafka.pid())
                     .track("api-server", cluster.apiServer.pid())
                     .track("controller-manager", cluster.controllerManager.pid()).track("scheduler", cluster.scheduler.pid());
             for (String node : cluster.nodeNames()) {
                 cpu.track("node-agent " + node, cluster.agent(node).pid());
             }
+            // then whole bursts, deleted again: the JIT compilers of every role finish their work here, not in the
+            // measured bursts. Each warm-up burst's p99 and compiler CPU are kept: the first is the freshly started stack's.
+            ArrayNode warmupP99 = JSON.createArrayNode();
+            ObjectNode warmupJitMs = JSON.createObjectNode();
+            int warmupBursts = 0;
+            int quiet = 0;
+            while (warmupBursts < maxWarmup) {
+                String prefix = "burst" + warmupBursts;
+                Map<String, Double> jitBefore = cpu.compilerCpuSeconds();
+                Histogram burst = run(http, api, prefix, pods, concurrency, Duration.ofSeconds(180), new Histogram(3_600_000_000L, 3));
+                long busiest = addJitMs(warmupJitMs, jitBefore, cpu.compilerCpuSeconds());
+                warmupP99.add(burst.getValueAtPercentile(99) / 1000.0);
+                deleteAndAwaitGone(http, api, prefix + "-", Duration.ofSeconds(120));
+                warmupBursts++;
+                System.out.printf("warm-up burst %d: p99 %.0f ms, busiest JIT %d ms%n", warmupBursts,
+                        burst.getValueAtPercentile(99) / 1000.0, busiest);
+                // settled: two bursts in a row in which no role compiled much (one quiet burst can be luck)
+                quiet = busiest < settledJitMs ? quiet + 1 : 0;
+                if (warmupBursts >= minWarmup && quiet >= 2) {
+                    break;
+                }
+            }
+            result.put("warmupBursts", warmupBursts);
+            result.set("warmupP99MsPerBurst", warmupP99);
+            result.set("warmupJitCpuMsPerBurst", warmupJitMs);
             // the measured bursts: each timed on its own (the target is a p99 per burst of `pods`), all but the last
             // deleted again; CPU and requests are summed over the bursts only, not over the deletes between them
             Histogram latency = new Histogram(3_600_000_000L, 3);
@@ -113,10 +144,7 @@ public final class PodsBench {
                 requests(http, api).forEach((k, n) -> requestSum.merge(k, n - requestsBefore.getOrDefault(k, 0.0), Double::sum));
                 latency.add(burst);
                 burstP99.add(burst.getValueAtPercentile(99) / 1000.0);
-                cpu.compilerCpuSeconds().forEach((role, v) -> {
-                    ArrayNode perBurst = jitMs.has(role) ? (ArrayNode) jitMs.get(role) : jitMs.putArray(role);
-                    perBurst.add(Math.round(Math.max(0, v - jitBefore.getOrDefault(role, 0.0)) * 1000));
-                });
+                addJitMs(jitMs, jitBefore, cpu.compilerCpuSeconds());
                 if (!last) {
                     deleteAndAwaitGone(http, api, prefix + "-", Duration.ofSeconds(120));
                 }
@@ -171,6 +199,17 @@ public final class PodsBench {
         Files.createDirectories(out.resolve("results"));
         Files.writeString(out.resolve("results/latest.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+    }
+
+    /** Appends each role's JIT compiler CPU between two readings (ms) to its array in {@code into}; returns the largest. */
+    private static long addJitMs(ObjectNode into, Map<String, Double> before, Map<String, Double> after) {
+        long busiest = 0;
+        for (Map.Entry<String, Double> e : after.entrySet()) {
+            long ms = Math.round(Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0.0)) * 1000);
+            (into.has(e.getKey()) ? (ArrayNode) into.get(e.getKey()) : into.putArray(e.getKey())).add(ms);
+            busiest = Math.max(busiest, ms);
+        }
+        return busiest;
     }
 
     /**
