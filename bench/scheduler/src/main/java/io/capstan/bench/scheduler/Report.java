@@ -20,7 +20,8 @@ final class Report {
         }
         b.append("\n## Other recorded runs\n\nEarlier runs kept in `results/`, for comparison (pods/s; CPU per pod of the backlog phase, ")
                 .append("whose etcd and Kafka columns show the machine's speed at the time, as their work per pod does not change with Capstan's code; ")
-                .append("load averages are the 1-minute values at start and end). A file named for a commit ran that commit's code.\n\n");
+                .append("load averages are the 1-minute values at start and end). A file named for a commit ran that commit's code; a suffix after it says how that run's flags differed from the bench's defaults "
+                + "(`gc-log`: every role logged its GCs with `-Xlog:gc`; `apiserver-c1-only`: the api-server ran with `-XX:TieredStopAtLevel=1`).\n\n");
         b.append("| File | Date | Node source | Nodes | Backlog | Concurrent | Backlog CPU ms/pod: api-server / etcd / Kafka / all | Load |\n|---|---|---|---|---|---|---|---|\n");
         others.forEach((file, o) -> {
             for (JsonNode run : o.path("runs")) {
