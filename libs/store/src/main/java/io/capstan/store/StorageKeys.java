@@ -24,4 +24,15 @@ public final class StorageKeys {
     public static String object(String group, String resource, String namespace, String name) {
         return collection(group, resource, namespace) + name;
     }
+
+    /** An object's namespace (null for a cluster-scoped resource) and name. */
+    public record ObjectName(String namespace, String name) {
+    }
+
+    /** The inverse of {@link #object}: the namespace and name in the key of one object of this resource. */
+    public static ObjectName objectName(String group, String resource, String key) {
+        String path = key.substring(resourcePrefix(group, resource).length());
+        int slash = path.indexOf('/');
+        return slash < 0 ? new ObjectName(null, path) : new ObjectName(path.substring(0, slash), path.substring(slash + 1));
+    }
 }

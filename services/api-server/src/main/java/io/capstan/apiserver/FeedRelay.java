@@ -5,6 +5,7 @@ import io.capstan.api.registry.ResourceRegistry;
 import io.capstan.api.registry.ResourceType;
 import io.capstan.store.EtcdStore;
 import io.capstan.store.LeaderElector;
+import io.capstan.store.StorageKeys;
 import io.capstan.store.StoreEvent;
 import io.capstan.store.StoreException;
 
@@ -177,10 +178,9 @@ final class FeedRelay implements AutoCloseable {
                     outstanding.merge(e.revision(), 1, Integer::sum);
                 }
                 String topic = ChangeFeed.topic(type.group(), type.plural());
-                // the storage key ends in the object's namespace/name (or name): no decoding for the record key
-                String path = e.key().substring(ResourceStore.prefix(type, null).length());
-                int slash = path.indexOf('/');
-                String key = slash < 0 ? ChangeFeed.key(null, path) : ChangeFeed.key(path.substring(0, slash), path.substring(slash + 1));
+                // the record key from the storage key: no decoding
+                StorageKeys.ObjectName name = StorageKeys.objectName(type.group(), type.plural(), e.key());
+                String key = ChangeFeed.key(name.namespace(), name.name());
                 ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key,
                         StoredJson.watchEvent(e.type().name(), e.value(), e.revision()));
                 record.headers().add(ChangeFeed.REVISION_HEADER, String.valueOf(e.revision()).getBytes(StandardCharsets.UTF_8));
