@@ -30,6 +30,8 @@ final class PodWatch implements AutoCloseable {
     /** The node each pod was bound to. */
     final Map<String, String> nodeOf = new ConcurrentHashMap<>();
     final Map<String, Long> runningAt = new ConcurrentHashMap<>();
+    /** nanoTime when seen DELETED, by pod name. */
+    final Map<String, Long> deletedAt = new ConcurrentHashMap<>();
     final AtomicInteger events = new AtomicInteger();
     private final Thread thread;
     private volatile InputStream stream;
@@ -62,6 +64,10 @@ final class PodWatch implements AutoCloseable {
                 JsonNode event = JSON.readTree(line);
                 JsonNode pod = event.path("object");
                 String name = pod.path("metadata").path("name").asText();
+                if ("DELETED".equals(event.path("type").asText())) {
+                    deletedAt.putIfAbsent(name, now);
+                    continue;
+                }
                 String node = pod.path("spec").path("nodeName").asText("");
                 if (!node.isEmpty() && boundAt.putIfAbsent(name, now) == null) {
                     nodeOf.put(name, node);
@@ -106,6 +112,21 @@ final class PodWatch implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (runningAt.keySet().stream().filter(n -> n.startsWith(prefix)).count() >= count) {
                 return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    /** Waits until {@code count} pods matching {@code prefix} were seen deleted; false on timeout. */
+    boolean awaitDeleted(String prefix, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (deletedAt.keySet().stream().filter(n -> n.startsWith(prefix)).count() >= count) {
+                return true;
+            }
+            if (failure != null) {
+                throw new IllegalStateException(failure);
             }
             Thread.sleep(200);
         }

@@ -22,18 +22,26 @@ final class Report {
                 .append("whose etcd and Kafka columns show the machine's speed at the time, as their work per pod does not change with Capstan's code; ")
                 .append("load averages are the 1-minute values at start and end). A file named for a commit ran that commit's code; a suffix after it says how that run's flags differed from the bench's defaults "
                 + "(`gc-log`: every role logged its GCs with `-Xlog:gc`; `apiserver-c1-only`: the api-server ran with `-XX:TieredStopAtLevel=1`).\n\n");
-        b.append("| File | Date | Node source | Nodes | Backlog | Concurrent | Backlog CPU ms/pod: api-server / etcd / Kafka / all | Load |\n|---|---|---|---|---|---|---|---|\n");
+        b.append("| File | Date | Node source | Nodes | Warm-up | Backlog | Concurrent | Backlog CPU ms/pod: api-server / etcd / Kafka / all | Load |\n|---|---|---|---|---|---|---|---|---|\n");
         others.forEach((file, o) -> {
             for (JsonNode run : o.path("runs")) {
                 String[] load = run.path("loadAverage").asText().split(" / ");
                 b.append("| ").append(file).append(" | ").append(o.path("date").asText()).append(" | ").append(run.path("nodeSource").asText())
-                        .append(" | ").append(run.path("nodes").asInt()).append(" | ").append(fmt(run.path("backlog").path("throughput").asDouble()))
+                        .append(" | ").append(run.path("nodes").asInt()).append(" | ").append(warmup(o, run))
+                        .append(" | ").append(fmt(run.path("backlog").path("throughput").asDouble()))
                         .append(" | ").append(fmt(run.path("concurrent").path("throughput").asDouble())).append(" | ")
                         .append(cpuPerPod(run.path("backlog"))).append(" | ")
                         .append(load.length == 2 ? load[0].split(" ")[0] + " / " + load[1].split(" ")[0] : "").append(" |\n");
             }
         });
         return b.toString();
+    }
+
+    /** How a run warmed up: rounds until the JIT settled (since session 15), or one round of pods. */
+    private static String warmup(JsonNode results, JsonNode run) {
+        JsonNode w = run.path("warmup");
+        return w.has("roundsRun") ? w.path("roundsRun").asInt() + " rounds of " + results.path("warmupPods").asInt()
+                : results.path("warmupPods").asInt() + " pods (JIT not settled)";
     }
 
     /** "api-server / etcd / Kafka / all" CPU ms per pod of a phase, or "-" for files that did not record CPU. */
@@ -75,8 +83,12 @@ final class Report {
                 .append("and the load generator. Other work on the machine shows in the load averages.\n\n");
         b.append("## Results\n\n");
         b.append("Each node count runs on a fresh stack: ")
-                .append(r.path("runs").path(0).has("idleCpuCores") ? "once every node is Ready, 20 s without pods (see *Where the CPU goes*), then " : "")
-                .append(r.path("warmupPods").asInt()).append(" warm-up pods, then two measured phases of ")
+                .append(r.path("runs").path(0).has("idleCpuCores") ? "once every node is Ready, " + 2 * idleSeconds(r) + " s without pods (see *Where the CPU goes*), then " : "")
+                .append(r.path("runs").path(0).has("warmup")
+                        ? "rounds of " + r.path("warmupPods").asInt() + " warm-up pods " + r.path("runs").path(0).path("warmup").path("rule").asText()
+                        + " (each round but the last deleted before the next, so " + r.path("warmupPods").asInt() + " pods are in place, as scheduler_perf's init pods)"
+                        : r.path("warmupPods").asInt() + " warm-up pods")
+                .append(", then two measured phases of ")
                 .append(r.path("pods").asInt()).append(" pods each (100m cpu, 500Mi, like scheduler_perf's pod-default):\n\n")
                 .append("- **backlog**: the scheduler is paused (SIGSTOP) while the pods are created, then resumed; pods/s = pods / (resume to last bind seen). ")
                 .append("This is the scheduler's own throughput, what scheduler_perf measures with its fast in-process api-server.\n")
@@ -115,6 +127,19 @@ final class Report {
         b.append('\n');
         row(b, r, "Node source", run -> run.path("nodeSource").asText());
         row(b, r, "Nodes Ready after (s)", run -> fmt(run.path("nodesReadySeconds").asDouble()));
+        if (r.path("runs").path(0).has("warmup")) {
+            row(b, r, "Warm-up rounds: busiest role's JIT compiler threads in each (cores)", run -> {
+                StringBuilder w = new StringBuilder();
+                for (JsonNode round : run.path("warmup").path("rounds")) {
+                    w.append(w.isEmpty() ? "" : ", ").append(String.format("%.2f", round.path("busiestJitCores").asDouble()));
+                }
+                return run.path("warmup").path("roundsRun").asInt() + " rounds: " + w;
+            });
+        }
+        if (r.path("runs").path(0).path("backlog").has("jitCpuSeconds")) {
+            row(b, r, "JIT compiler threads' CPU in the measured phases, all roles (s): backlog / concurrent",
+                    run -> fmt(sum(run.path("backlog").path("jitCpuSeconds"))) + " / " + fmt(sum(run.path("concurrent").path("jitCpuSeconds"))));
+        }
         row(b, r, "Scheduler: attempt start to bound, mean over the run (ms)", run -> fmt(run.path("schedulerMetrics").path("attemptToBoundMeanMs").asDouble()));
         row(b, r, "Scheduler attempts: scheduled / unschedulable / error", run -> {
             JsonNode m = run.path("schedulerMetrics");
@@ -142,8 +167,9 @@ final class Report {
         JsonNode first = r.path("runs").path(0).path("backlog").path("cpuCores");
         coresTable(b, r, first, "backlog", "backlog/cpuCores", "concurrent", "concurrent/cpuCores");
         if (r.path("runs").path(0).has("idleCpuCores")) {
-            b.append("\nThe same with every node Ready and no pod yet, before the warm-up (cores): the first 10 s after the last node ")
-                    .append("became Ready, while the stack settles, then the next 10 s, idle: the nodes' own cost (a Lease renewal per node every ")
+            b.append("\nThe same with every node Ready and no pod yet, before the warm-up (cores): the first ").append(idleSeconds(r))
+                    .append(" s after the last node became Ready, while the stack settles, then the next ").append(idleSeconds(r))
+                    .append(" s, idle: the nodes' own cost (a Lease renewal per node every ")
                     .append("10 s), which the measured phases pay too.\n\n");
             coresTable(b, r, first, "settling", "settleCpuCores", "idle", "idleCpuCores");
         }
@@ -236,6 +262,18 @@ final class Report {
         b.append(String.format("Two idle cores could therefore bind at most about %.0f pods/s; the measured rate is lower by the time the cores ", total > 0 ? 2000 / total : 0));
         b.append("sat idle while roles waited on each other. Both move with the machine's speed, which varies from run to run on this virtual machine: ")
                 .append("compare the CPU per pod of roles a change did not touch (etcd, Kafka) before comparing two runs' pods/s.\n");
+        if (last.path("warmup").has("rounds") && backlog.has("jitCpuSeconds")) {
+            JsonNode rounds = last.path("warmup").path("rounds");
+            double cpuSeconds = sum(backlog.path("cpuSeconds"));
+            b.append(String.format("- **Measured on a warm stack.** A fresh JVM's JIT compilers work through the first thousands of pods: in the "
+                            + "%d-node run the busiest role's compiler threads took %.2f of a core in the first warm-up round of %d pods and %.2f in "
+                            + "the last of %d rounds; in the backlog phase after them, the compilers of all roles used %.1f of its %.1f CPU seconds. ",
+                    last.path("nodes").asInt(), rounds.path(0).path("busiestJitCores").asDouble(), r.path("warmupPods").asInt(),
+                    rounds.path(rounds.size() - 1).path("busiestJitCores").asDouble(), rounds.size(), sum(backlog.path("jitCpuSeconds")), cpuSeconds))
+                    .append("Runs before session 15 warmed up with a single round (see *Other recorded runs*): measured that way, the compilers ")
+                    .append("took about a quarter of the machine through the measured phases (4.4 of 16.4 CPU seconds of a 4,000-pod backlog phase ")
+                    .append("at 5,000 nodes, 2026-11-23T22:48), which a long-running cluster pays once.\n");
+        }
         b.append("- **Binding runs 64 requests in flight**, so the loop never waits for the api-server; the mean attempt-to-bound time is the ")
                 .append("queue of assumed pods waiting for a binding slot while the api-server is the bottleneck.\n");
         b.append("- **The concurrent phase** is bounded by the create rate: pods are bound about as fast as they are created.\n");
@@ -267,6 +305,19 @@ final class Report {
 
     private interface Cell {
         String of(JsonNode run);
+    }
+
+    /** The length of the settle and idle windows of a run (10 s before it was recorded). */
+    private static int idleSeconds(JsonNode r) {
+        return r.path("runs").path(0).path("idleSeconds").asInt(10);
+    }
+
+    private static double sum(JsonNode byRole) {
+        double total = 0;
+        for (JsonNode v : byRole) {
+            total += v.asDouble();
+        }
+        return total;
     }
 
     private static void row(StringBuilder b, JsonNode r, String name, Cell cell) {
