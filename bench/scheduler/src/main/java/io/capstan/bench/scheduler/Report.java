@@ -21,7 +21,10 @@ final class Report {
         b.append("\n## Other recorded runs\n\nEarlier runs kept in `results/`, for comparison (pods/s; CPU per pod of the backlog phase, ")
                 .append("whose etcd and Kafka columns show the machine's speed at the time, as their work per pod does not change with Capstan's code; ")
                 .append("load averages are the 1-minute values at start and end). A file named for a commit ran that commit's code; a suffix after it says how that run's flags differed from the bench's defaults "
-                + "(`gc-log`: every role logged its GCs with `-Xlog:gc`; `apiserver-c1-only`: the api-server ran with `-XX:TieredStopAtLevel=1`).\n\n");
+                + "(`gc-log`: every role logged its GCs with `-Xlog:gc`; `apiserver-c1-only`: the api-server ran with `-XX:TieredStopAtLevel=1`; "
+                + "`one-warmup-round-4000-pods`: one warm-up round, then measured phases of 4,000 pods; `5000-only`, `1000-only`: only that node count's stack ran or finished). "
+                + "The *Warm-up* column tells the runs measured on a warm stack (rounds until the JIT compilers settled, since session 15) from those "
+                + "measured after a single round of pods, while the compilers still took a share of the machine.\n\n");
         b.append("| File | Date | Node source | Nodes | Warm-up | Backlog | Concurrent | Backlog CPU ms/pod: api-server / etcd / Kafka / all | Load |\n|---|---|---|---|---|---|---|---|---|\n");
         others.forEach((file, o) -> {
             for (JsonNode run : o.path("runs")) {

@@ -292,6 +292,8 @@ public final class SchedulerBench {
         warmup.put("roundsRun", rounds.size());
     }
 
+    private static final String FORCE = "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0}";
+
     /** Deletes the pods, {@code createConcurrency} requests at a time. */
     private void deleteAll(ApiClient client, List<String> names) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
@@ -301,7 +303,8 @@ public final class SchedulerBench {
                 int i;
                 while ((i = next.getAndIncrement()) < names.size()) {
                     try {
-                        client.delete("/api/v1/namespaces/" + NS + "/pods/" + names.get(i), null);
+                        // at once, as kubectl delete --grace-period=0 --force: the next round must not wait on the simulated kubelet
+                        client.delete("/api/v1/namespaces/" + NS + "/pods/" + names.get(i), FORCE);
                     } catch (IOException e) {
                         System.out.println("warm-up delete failed: " + e);
                     }
