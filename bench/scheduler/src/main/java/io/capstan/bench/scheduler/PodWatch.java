@@ -93,42 +93,31 @@ final class PodWatch implements AutoCloseable {
 
     /** Waits until {@code count} pods matching {@code prefix} are bound; false on timeout. */
     boolean awaitBound(String prefix, int count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (bound(prefix) >= count) {
-                return true;
-            }
-            if (failure != null) {
-                throw new IllegalStateException(failure);
-            }
-            Thread.sleep(100);
-        }
-        return false;
+        return await(boundAt, prefix, count, timeout, 100, true);
     }
 
     /** Waits until {@code count} pods matching {@code prefix} were seen Running; false on timeout. */
     boolean awaitRunning(String prefix, int count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (runningAt.keySet().stream().filter(n -> n.startsWith(prefix)).count() >= count) {
-                return true;
-            }
-            Thread.sleep(200);
-        }
-        return false;
+        return await(runningAt, prefix, count, timeout, 200, false);
     }
 
     /** Waits until {@code count} pods matching {@code prefix} were seen deleted; false on timeout. */
     boolean awaitDeleted(String prefix, int count, Duration timeout) throws InterruptedException {
+        return await(deletedAt, prefix, count, timeout, 200, true);
+    }
+
+    /** Polls until {@code seen} holds {@code count} names with {@code prefix}; with {@code failFast}, a watch that stopped ends the wait. */
+    private boolean await(Map<String, Long> seen, String prefix, int count, Duration timeout, long pollMillis, boolean failFast)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (deletedAt.keySet().stream().filter(n -> n.startsWith(prefix)).count() >= count) {
+            if (seen.keySet().stream().filter(n -> n.startsWith(prefix)).count() >= count) {
                 return true;
             }
-            if (failure != null) {
+            if (failFast && failure != null) {
                 throw new IllegalStateException(failure);
             }
-            Thread.sleep(200);
+            Thread.sleep(pollMillis);
         }
         return false;
     }

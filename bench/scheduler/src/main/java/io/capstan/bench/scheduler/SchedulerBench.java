@@ -296,59 +296,56 @@ public final class SchedulerBench {
 
     /** Deletes the pods, {@code createConcurrency} requests at a time. */
     private void deleteAll(ApiClient client, List<String> names) throws InterruptedException {
-        AtomicInteger next = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < createConcurrency; t++) {
-            threads.add(Thread.ofPlatform().daemon().start(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < names.size()) {
-                    try {
-                        // at once, as kubectl delete --grace-period=0 --force: the next round must not wait on the simulated kubelet
-                        client.delete("/api/v1/namespaces/" + NS + "/pods/" + names.get(i), FORCE);
-                    } catch (IOException e) {
-                        System.out.println("warm-up delete failed: " + e);
-                    }
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+        concurrently(names.size(), i -> {
+            try {
+                // at once, as kubectl delete --grace-period=0 --force: the next round must not wait on the simulated kubelet
+                client.delete("/api/v1/namespaces/" + NS + "/pods/" + names.get(i), FORCE);
+            } catch (IOException e) {
+                System.out.println("warm-up delete failed: " + e);
+            }
+        });
     }
 
     /** Creates {@code count} pods named {@code prefix<i>}, {@code createConcurrency} at a time; returns {errors}. */
     private long[] create(ApiClient client, String prefix, int count) throws InterruptedException {
-        AtomicInteger next = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         Map<String, String> firstError = new ConcurrentHashMap<>();
+        concurrently(count, i -> {
+            String name = prefix + i;
+            sentAt.put(name, System.nanoTime());
+            try {
+                ApiClient.Response r = client.post("/api/v1/namespaces/" + NS + "/pods", POD.formatted(name));
+                if (!r.ok()) {
+                    errors.incrementAndGet();
+                    firstError.putIfAbsent("e", r.status() + " " + r.body());
+                }
+            } catch (IOException e) {
+                errors.incrementAndGet();
+                firstError.putIfAbsent("e", e.toString());
+            }
+        });
+        if (errors.get() > 0) {
+            System.out.println("create errors: " + errors.get() + ", first: " + firstError.get("e"));
+        }
+        return new long[]{errors.get()};
+    }
+
+    /** Runs {@code task} for 0 to {@code count - 1} on {@code createConcurrency} threads, for at most 5 minutes. */
+    private void concurrently(int count, java.util.function.IntConsumer task) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         for (int t = 0; t < createConcurrency; t++) {
             threads.add(Thread.ofPlatform().daemon().start(() -> {
                 int i;
                 while ((i = next.getAndIncrement()) < count && System.nanoTime() < deadline) {
-                    String name = prefix + i;
-                    sentAt.put(name, System.nanoTime());
-                    try {
-                        ApiClient.Response r = client.post("/api/v1/namespaces/" + NS + "/pods", POD.formatted(name));
-                        if (!r.ok()) {
-                            errors.incrementAndGet();
-                            firstError.putIfAbsent("e", r.status() + " " + r.body());
-                        }
-                    } catch (IOException e) {
-                        errors.incrementAndGet();
-                        firstError.putIfAbsent("e", e.toString());
-                    }
+                    task.accept(i);
                 }
             }));
         }
         for (Thread t : threads) {
             t.join();
         }
-        if (errors.get() > 0) {
-            System.out.println("create errors: " + errors.get() + ", first: " + firstError.get("e"));
-        }
-        return new long[]{errors.get()};
     }
 
     /**
